@@ -1,0 +1,297 @@
+"""Everything the two hubs decide without I/O: routing, degrading, window checks, webhook parsing,
+de-duplication and handler selection. ``Hub`` and ``AsyncHub`` only add the I/O around it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from ._model import PolychatModel
+from .address import Address
+from .capabilities import degrade
+from .channels._base import Channel, Exchange
+from .content import MarkRead, Reaction, Typing
+from .errors import (
+    ConfigurationError,
+    ContentError,
+    MalformedPayload,
+    SignatureError,
+    UnsupportedContent,
+    WebhookError,
+    WindowClosed,
+)
+from .events import (
+    ChoiceSelected,
+    Event,
+    FormSubmitted,
+    MessageReceived,
+    MessageStatus,
+    ReactionReceived,
+    Referral,
+    UnknownEvent,
+)
+from .stores import MemoryStore, Store
+from .wire import WebhookRequest, WebhookResponse
+
+__all__ = ["DEDUP_TTL", "HubCore", "PlannedSend", "SendResult"]
+
+logger = logging.getLogger("polychat.hub")
+
+DEDUP_TTL = 7 * 24 * 3600.0
+"""Meta re-delivers webhooks for up to 7 days; event keys are remembered that long."""
+
+MAX_DEGRADE_DEPTH = 6
+
+#: Events that mean the customer did something (they open or refresh messaging windows).
+CUSTOMER_ACTIVITY = (MessageReceived, ChoiceSelected, FormSubmitted, ReactionReceived, Referral)
+
+
+class SendResult(PolychatModel):
+    """What one ``hub.send`` did."""
+
+    address: Address
+    message_ids: list[str]
+    """Ids the platform gave the messages sent, in order."""
+    degraded: list[str]
+    """The degrade rules applied, as sentences (empty when the content was sent as is)."""
+
+
+@dataclass
+class PlannedSend:
+    """One exchange the hub will run, and the content it sends."""
+
+    channel: Channel
+    content: Any
+    exchange: Exchange
+
+
+@dataclass(frozen=True)
+class Route:
+    """A registered handler and its filters."""
+
+    event_type: type[Event]
+    handler: Callable[..., Any]
+    channel: str | None
+    when: Callable[[Event], bool] | None
+
+    def matches(self, event: Event) -> bool:
+        """Whether this route takes ``event``."""
+        if not isinstance(event, self.event_type):
+            return False
+        if self.channel is not None and event.channel != self.channel:
+            return False
+        return self.when is None or bool(self.when(event))
+
+
+class HubCore:
+    """The I/O-free part shared by :class:`~polychat.Hub` and :class:`~polychat.AsyncHub`."""
+
+    def __init__(
+        self,
+        channels: Sequence[Channel],
+        *,
+        store: Store | None,
+        on_unsupported: Literal["degrade", "raise"],
+        window: Literal["check", "ignore"],
+    ) -> None:
+        if on_unsupported not in ("degrade", "raise"):
+            raise ConfigurationError("on_unsupported must be 'degrade' or 'raise'")
+        if window not in ("check", "ignore"):
+            raise ConfigurationError("window must be 'check' or 'ignore'")
+        self.on_unsupported = on_unsupported
+        self.window = window
+        self.store: Store = store if store is not None else MemoryStore()
+        self._channels: dict[str, list[Channel]] = {}
+        for channel in channels:
+            self.add_channel(channel)
+        self.routes: list[Route] = []
+        self.clock: Callable[[], datetime] = _utcnow
+        """Current time for the window check (the Simulator replaces it with its own clock)."""
+
+    # -- channels ------------------------------------------------------------------------------
+
+    def add_channel(self, channel: Channel) -> None:
+        """Register ``channel``; several channels of one name are told apart by account."""
+        same = self._channels.setdefault(channel.name, [])
+        if any(c.account == channel.account for c in same):
+            raise ConfigurationError(f"{channel.name} account {channel.account} is registered twice")
+        same.append(channel)
+
+    @property
+    def channels(self) -> list[Channel]:
+        """Every registered channel."""
+        return [c for group in self._channels.values() for c in group]
+
+    def channel_named(self, name: str) -> Channel:
+        """The (first) channel registered under ``name`` — the one that parses its webhooks."""
+        group = self._channels.get(name)
+        if not group:
+            raise ConfigurationError(f"no channel named {name!r} is registered "
+                                     f"(have: {', '.join(self._channels) or 'none'})")
+        return group[0]
+
+    def channel_for(self, address: Address) -> Channel:
+        """The channel that sends to ``address`` (by channel name, then business account)."""
+        group = self._channels.get(address.channel)
+        if not group:
+            raise ConfigurationError(f"no {address.channel!r} channel is registered")
+        for channel in group:
+            if channel.account == address.account:
+                return channel
+        if len(group) == 1:
+            raise ConfigurationError(
+                f"{address.channel} account {address.account!r} is not registered "
+                f"(the registered one is {group[0].account!r})"
+            )
+        raise ConfigurationError(f"{address.channel} account {address.account!r} is not registered")
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    def add_route(self, event_type: type[Event], handler: Callable[..., Any],
+                  channel: str | None, when: Callable[[Event], bool] | None) -> None:
+        """Register ``handler`` for events of ``event_type`` (and subclasses)."""
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            raise ConfigurationError(f"hub.on() takes an event class, got {event_type!r}")
+        self.routes.append(Route(event_type, handler, channel, when))
+
+    def route_for(self, event: Event) -> Route | None:
+        """The first registered route that takes ``event`` (first match wins)."""
+        for route in self.routes:
+            if route.matches(event):
+                return route
+        return None
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def plan(self, address: Address, content: Any | Iterable[Any], *, reply_to: str | None,
+             on_unsupported: Literal["degrade", "raise"] | None,
+             now: datetime | None = None) -> tuple[list[PlannedSend], list[str]]:
+        """Check the window, render (degrading as needed) and return the exchanges to run."""
+        channel = self.channel_for(address)
+        items = list(content) if isinstance(content, list | tuple) else [content]
+        mode = on_unsupported or self.on_unsupported
+        self._check_window(channel, address, items, now or self.clock())
+        degraded: list[str] = []
+        planned: list[PlannedSend] = []
+        for item in items:
+            self._plan_one(channel, address, item, mode, degraded, planned, 0, reply_to)
+        return planned, degraded
+
+    def _plan_one(self, channel: Channel, address: Address, item: Any, mode: str,
+                  degraded: list[str], planned: list[PlannedSend], depth: int,
+                  reply_to: str | None) -> None:
+        quote = reply_to if not planned and not isinstance(item, Reaction | MarkRead | Typing) else None
+        try:
+            exchange = channel.send_exchange(address.user, item, reply_to=quote)
+        except ContentError as error:
+            if mode == "raise":
+                if isinstance(error, UnsupportedContent):
+                    raise
+                raise UnsupportedContent(str(error), limit=error.limit) from error
+            step = degrade(item, channel.capabilities) if depth < MAX_DEGRADE_DEPTH else None
+            if step is None:
+                raise
+            degraded.append(step.rule)
+            for replacement in step.contents:
+                self._plan_one(channel, address, replacement, mode, degraded, planned,
+                               depth + 1, reply_to)
+            return
+        planned.append(PlannedSend(channel, item, exchange))
+
+    def _check_window(self, channel: Channel, address: Address, items: list[Any],
+                      now: datetime) -> None:
+        caps = channel.capabilities
+        if self.window != "check" or caps.window is None:
+            return
+        if all(getattr(i, "kind", None) in caps.window_exempt_kinds for i in items):
+            return
+        last = self.store.last_user_activity(str(address))
+        if last is not None and now - last > caps.window:
+            hours = caps.window.total_seconds() / 3600
+            raise WindowClosed(
+                f"the customer last wrote {now - last} ago, outside the {hours:g} h window",
+                channel=channel.name,
+                hint=self.window_hint(channel),
+            )
+
+    @staticmethod
+    def window_hint(channel: Channel) -> str:
+        """What to send instead when the window is closed."""
+        if "template" in channel.capabilities.content_kinds:
+            return "send an approved Template, or pass window='ignore' to let the platform decide"
+        return "wait for the customer to write, or pass window='ignore' to let the platform decide"
+
+    # -- receiving -----------------------------------------------------------------------------
+
+    def verify(self, name: str, request: WebhookRequest) -> WebhookResponse:
+        """Answer a GET subscription handshake."""
+        try:
+            channel = self.channel_named(name)
+        except ConfigurationError:
+            return WebhookResponse(status=404, body=b"unknown channel")
+        try:
+            challenge = channel.verify_subscription(request.query)
+        except SignatureError as error:
+            logger.warning("subscription handshake refused: %s", error,
+                           extra={"channel": name})
+            return WebhookResponse(status=403, body=b"forbidden")
+        return WebhookResponse(status=200, body=challenge.encode())
+
+    def receive(self, name: str, request: WebhookRequest) -> tuple[WebhookResponse, list[Event]]:
+        """Verify and parse a webhook POST; return the answer and the NEW events to dispatch."""
+        if request.method.upper() == "GET":
+            return self.verify(name, request), []
+        if request.method.upper() != "POST":
+            return WebhookResponse(status=405, body=b"method not allowed"), []
+        try:
+            channel = self.channel_named(name)
+        except ConfigurationError:
+            return WebhookResponse(status=404, body=b"unknown channel"), []
+        try:
+            events = channel.parse(request)
+        except WebhookError as error:
+            level = logging.WARNING if isinstance(error, SignatureError | MalformedPayload) else logging.ERROR
+            logger.log(level, "webhook refused: %s", error, extra={"channel": name})
+            return WebhookResponse(status=error.status_hint, body=str(error).encode()), []
+        except ConfigurationError as error:
+            logger.error("webhook cannot be checked: %s", error, extra={"channel": name})
+            return WebhookResponse(status=500, body=b"channel misconfigured"), []
+        fresh = [e for e in events if self.is_new(e)]
+        for event in fresh:
+            if isinstance(event, CUSTOMER_ACTIVITY):
+                address = Address(channel=event.channel, account=event.recipient.account,
+                                  user=event.sender.user)
+                self.store.touch_user(str(address), event.timestamp)
+        return WebhookResponse(status=200, body=b"OK"), fresh
+
+    def is_new(self, event: Event) -> bool:
+        """Record ``event``'s dedup key; False if it was seen before (a re-delivery)."""
+        return self.store.remember(dedup_key(event), DEDUP_TTL)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def dedup_key(event: Event) -> str:
+    """The de-duplication key of an event.
+
+    Messages and taps key on the platform id; statuses on (message id, status) — or on the
+    watermark and user for watermark statuses; items without an id on a hash of their raw item.
+    """
+    prefix = f"{event.channel}:{event.recipient.account}"
+    if isinstance(event, MessageStatus):
+        if event.message_id is not None:
+            return f"{prefix}:status:{event.message_id}:{event.status}"
+        mark = event.watermark.isoformat() if event.watermark else event.timestamp.isoformat()
+        return f"{prefix}:status:{event.sender.user}:{event.status}:{mark}"
+    if event.id and not isinstance(event, UnknownEvent):
+        return f"{prefix}:{event.kind}:{event.id}"  # type: ignore[attr-defined]
+    raw = json.dumps(event.raw, sort_keys=True, default=str, separators=(",", ":"))
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return f"{prefix}:{getattr(event, 'kind', 'event')}:{digest}"

@@ -1,0 +1,125 @@
+"""The interface every channel implements: configuration plus sans-I/O methods.
+
+A channel never does I/O. ``render`` turns content into :class:`~polychat.wire.HttpRequest` objects,
+``parse`` turns a :class:`~polychat.wire.WebhookRequest` into events, ``classify`` turns an error
+response into a :class:`~polychat.errors.PlatformError`. Multi-step operations whose later requests
+depend on earlier responses (upload bytes, then send the media id; resolve a media URL, then
+download it) are written as *exchanges*: generators that yield a request, receive its response and
+finally return a result. The hubs drive exchanges over httpx; tests drive them with canned responses.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Generator, Mapping
+from typing import Any, ClassVar
+
+from ..capabilities import Capabilities
+from ..errors import ConfigurationError, PlatformError
+from ..events import Event
+from ..wire import HttpRequest, HttpResponse, WebhookRequest
+
+__all__ = ["Channel", "Exchange", "SendOutcome"]
+
+Exchange = Generator[HttpRequest, HttpResponse, Any]
+"""A sans-I/O conversation: yields requests, is sent each response, returns its result."""
+
+
+class SendOutcome(list[str]):
+    """The message ids one send produced (a list of str), in order."""
+
+
+class Channel(abc.ABC):
+    """Base class of the channels (``WhatsApp``, ``Messenger``, ``AppleMessages``).
+
+    Subclasses set :attr:`name` and implement the abstract methods. Everything here is pure.
+    """
+
+    name: ClassVar[str]
+    """The channel's name, used in addresses and webhook paths (``"whatsapp"``)."""
+
+    @property
+    @abc.abstractmethod
+    def account(self) -> str:
+        """The business-side id this channel object speaks for (phone number id, Page id…)."""
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this channel renders natively, and its limits."""
+
+    @abc.abstractmethod
+    def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None) -> Exchange:
+        """The exchange that sends ``content`` to ``to``; it returns the new message ids.
+
+        Raises (before yielding anything):
+            UnsupportedContent: the channel has no form for this content.
+            ContentError: the content breaks a platform limit (the message names it).
+        """
+
+    def render(self, to: str, content: Any, *, reply_to: str | None = None) -> list[HttpRequest]:
+        """The requests that send ``content`` to ``to``, in order. Pure; never degrades.
+
+        Content that needs a value only the platform can give (the media id of ``data=`` bytes
+        being uploaded) renders with a placeholder the hub fills in when it really sends; see the
+        channel's docs.
+
+        Raises:
+            UnsupportedContent: the channel has no form for this content.
+            ContentError: the content breaks a platform limit (the message names it).
+        """
+        requests: list[HttpRequest] = []
+        exchange = self.send_exchange(to, content, reply_to=reply_to)
+        try:
+            request = next(exchange)
+            while True:
+                requests.append(request)
+                request = exchange.send(self.dry_run_response(request))
+        except StopIteration:
+            pass
+        return requests
+
+    def dry_run_response(self, request: HttpRequest) -> HttpResponse:
+        """A stand-in response used by :meth:`render` to walk an exchange without I/O."""
+        return HttpResponse(status_code=200, content=b"{}")
+
+    @abc.abstractmethod
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        """Verify, decode and parse one webhook request into events, in envelope order.
+
+        Raises:
+            SignatureError: missing or wrong signature.
+            MalformedPayload: the body is not the platform's envelope.
+        """
+
+    def verify_subscription(self, query: Mapping[str, str]) -> str:
+        """Answer the platform's GET subscription handshake; return the body to reply with.
+
+        Raises:
+            SignatureError: the handshake is not for us (wrong token) or not supported.
+        """
+        from ..errors import SignatureError
+
+        raise SignatureError(f"{self.name} has no subscription handshake")
+
+    @abc.abstractmethod
+    def classify(self, response: HttpResponse) -> PlatformError:
+        """Turn an error response from the platform into the matching ``PlatformError``."""
+
+    def redact(self, text: str) -> str:
+        """Remove this channel's secrets from ``text`` (for log lines and error messages)."""
+        for secret in self._secrets():
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def _secrets(self) -> list[str]:
+        """The secret strings :meth:`redact` removes; subclasses list their tokens."""
+        return []
+
+    def media_exchange(self, media_id: str) -> Exchange:
+        """The exchange that downloads inbound media ``media_id``; returns ``(bytes, mime_type)``."""
+        raise ConfigurationError(f"{self.name} cannot download media by id")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}:{self.account}>"

@@ -1,0 +1,200 @@
+"""The WhatsApp Business Cloud API channel: configuration and the sans-I/O operations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import SecretStr
+
+from ...capabilities import Capabilities
+from ...content import Media
+from ...errors import ConfigurationError, PlatformError
+from ...events import Event
+from ...wire import HttpRequest, HttpResponse, WebhookRequest
+from .._base import Channel, Exchange, SendOutcome
+from .._meta import check_signature, decode_json_body, verify_subscription
+from .errors import classify
+from .limits import CAPABILITIES, DEFAULT_API_VERSION, GRAPH_URL
+from .parse import parse_payload
+from .render import build_message, upload_request
+
+__all__ = ["UPLOAD_PLACEHOLDER", "WhatsApp"]
+
+UPLOAD_PLACEHOLDER = "{uploaded-media-id}"
+"""Media id shown by ``render`` for ``data=`` bytes; the hub sends the real id from the upload."""
+
+
+class WhatsApp(Channel):
+    """WhatsApp Business Cloud API: one business phone number.
+
+    Args:
+        phone_number_id: the Cloud API phone number id (not the phone number itself).
+        access_token: system-user or business token, sent as ``Authorization: Bearer``.
+        app_secret: the Meta app secret that signs webhooks (``X-Hub-Signature-256``).
+        verify_token: your token for the GET subscription handshake.
+        api_version: Graph API version, e.g. ``"v25.0"``.
+        base_url: Graph API root (the simulator and tests point it elsewhere).
+
+    Example:
+        >>> wa = WhatsApp(phone_number_id="106540352242922", access_token="EAAG-fake",
+        ...               app_secret="fake-secret", verify_token="fake-verify")
+        >>> wa.render("16505551234", Text("hi"))[0].json["text"]
+        {'body': 'hi', 'preview_url': False}
+    """
+
+    name = "whatsapp"
+
+    def __init__(
+        self,
+        *,
+        phone_number_id: str,
+        access_token: str | SecretStr,
+        app_secret: str | SecretStr | None = None,
+        verify_token: str | SecretStr | None = None,
+        api_version: str = DEFAULT_API_VERSION,
+        base_url: str = GRAPH_URL,
+    ) -> None:
+        phone_number_id = str(phone_number_id).strip()
+        if not phone_number_id or not phone_number_id.isdigit():
+            raise ConfigurationError("phone_number_id must be the numeric Cloud API phone number id")
+        if not api_version.startswith("v"):
+            raise ConfigurationError(f"api_version must look like 'v25.0', got {api_version!r}")
+        self.phone_number_id = phone_number_id
+        self.access_token = _secret(access_token)
+        if not self.access_token.get_secret_value():
+            raise ConfigurationError("access_token is empty")
+        self.app_secret = _secret(app_secret) if app_secret is not None else None
+        self.verify_token = _secret(verify_token) if verify_token is not None else None
+        self.api_version = api_version
+        self.base_url = base_url.rstrip("/")
+
+    # -- configuration -------------------------------------------------------------------------
+
+    @property
+    def account(self) -> str:
+        """The phone number id."""
+        return self.phone_number_id
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """WhatsApp's capabilities (see :data:`polychat.channels.whatsapp.limits.CAPABILITIES`)."""
+        return CAPABILITIES
+
+    def graph_url(self, path: str) -> str:
+        """``{base_url}/{api_version}/{path}``."""
+        return f"{self.base_url}/{self.api_version}/{path.lstrip('/')}"
+
+    def auth_headers(self) -> dict[str, str]:
+        """The ``Authorization`` header every Graph call carries."""
+        return {"Authorization": f"Bearer {self.access_token.get_secret_value()}"}
+
+    def _secrets(self) -> list[str]:
+        return [s.get_secret_value() for s in (self.access_token, self.app_secret,
+                                               self.verify_token) if s is not None]
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None) -> Exchange:
+        """Send ``content`` to ``to`` (a phone number, ``wa_id`` or BSUID); returns message ids.
+
+        ``data=`` media is uploaded first with ``POST /{phone-number-id}/media``; the send then uses
+        the media id the upload returned.
+        """
+        # Build (and so validate) everything before yielding, so bad content raises at once.
+        if isinstance(content, Media) and content.data is not None:
+            upload = upload_request(self, content)
+            pending = content.model_copy(update={"data": None, "media_id": UPLOAD_PLACEHOLDER})
+            build_message(to, pending, reply_to=reply_to)
+            return self._upload_and_send(to, content, upload, reply_to)
+        return self._send(build_message(to, content, reply_to=reply_to))
+
+    def _upload_and_send(self, to: str, content: Media, upload: HttpRequest,
+                         reply_to: str | None) -> Exchange:
+        response = yield upload
+        uploaded = content.model_copy(update={"data": None, "media_id": _uploaded_id(response)})
+        return (yield from self._send(build_message(to, uploaded, reply_to=reply_to)))
+
+    def _send(self, body: dict[str, Any]) -> Exchange:
+        if not body:  # e.g. Typing(on=False): WhatsApp has no call for it
+            return SendOutcome()
+        response = yield HttpRequest(
+            method="POST",
+            url=self.graph_url(f"{self.phone_number_id}/messages"),
+            headers={**self.auth_headers(), "Content-Type": "application/json"},
+            json=body,
+        )
+        return SendOutcome(_message_ids(response))
+
+    def dry_run_response(self, request: HttpRequest) -> HttpResponse:
+        """Stand-in responses for :meth:`render`: uploads answer with :data:`UPLOAD_PLACEHOLDER`."""
+        if request.url.endswith("/media"):
+            return HttpResponse(status_code=200, content=json.dumps({"id": UPLOAD_PLACEHOLDER}).encode())
+        return super().dry_run_response(request)
+
+    def media_exchange(self, media_id: str) -> Exchange:
+        """Download inbound media: ``GET /{media-id}`` for a short-lived URL, then GET it with the
+        token. A URL that expired in between (404) is fetched anew once. Returns ``(bytes, mime)``."""
+        for attempt in range(2):
+            meta = yield HttpRequest(
+                method="GET",
+                url=self.graph_url(f"{media_id}?phone_number_id={self.phone_number_id}"),
+                headers=self.auth_headers(),
+            )
+            info = meta.json_body()
+            if not isinstance(info, dict) or not isinstance(info.get("url"), str):
+                raise PlatformError("media lookup returned no url", channel=self.name,
+                                    http_status=meta.status_code)
+            data = yield HttpRequest(method="GET", url=info["url"], headers=self.auth_headers())
+            if data.status_code == 404 and attempt == 0:
+                continue
+            if not data.ok:
+                raise self.classify(data)
+            mime = str(info.get("mime_type") or data.headers.get("content-type") or "")
+            return data.content, mime
+        raise PlatformError("media URL expired twice", channel=self.name)  # pragma: no cover
+
+    def classify(self, response: HttpResponse) -> PlatformError:
+        """Classify a Cloud API error response (see :mod:`.errors`)."""
+        return classify(response)
+
+    # -- receiving -----------------------------------------------------------------------------
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        """Verify ``X-Hub-Signature-256`` and parse every entry, change and item into events."""
+        if self.app_secret is None:
+            raise ConfigurationError("WhatsApp(app_secret=...) is needed to verify webhooks")
+        check_signature(request, self.app_secret.get_secret_value())
+        payload = decode_json_body(request, "whatsapp_business_account")
+        return parse_payload(payload)
+
+    def verify_subscription(self, query: Mapping[str, str]) -> str:
+        """Answer the GET handshake (``hub.mode``, ``hub.verify_token``, ``hub.challenge``)."""
+        token = self.verify_token.get_secret_value() if self.verify_token else None
+        return verify_subscription(query, token)
+
+    def __repr__(self) -> str:
+        return f"<WhatsApp phone_number_id={self.phone_number_id!r} api_version={self.api_version!r}>"
+
+
+def _secret(value: str | SecretStr) -> SecretStr:
+    return value if isinstance(value, SecretStr) else SecretStr(str(value))
+
+
+def _uploaded_id(response: HttpResponse) -> str:
+    data = response.json_body()
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise PlatformError("media upload response has no 'id'", channel=WhatsApp.name,
+                            http_status=response.status_code)
+    return str(data["id"])
+
+
+def _message_ids(response: HttpResponse) -> list[str]:
+    data = response.json_body()
+    if not isinstance(data, dict):
+        return []
+    return [
+        str(m["id"]) for m in data.get("messages") or []
+        if isinstance(m, dict) and isinstance(m.get("id"), str)
+    ]

@@ -1,0 +1,366 @@
+"""The hubs: one object that sends to and receives from every registered channel.
+
+:class:`AsyncHub` is the primary API (async handlers, ``await hub.send``); :class:`Hub` is its
+blocking twin (sync handlers, ``hub.send``) for WSGI apps and scripts. Both share
+:class:`polychat._hubcore.HubCore` for every decision — routing, degrading, the window check,
+webhook parsing and de-duplication — and differ only in how they do I/O and call handlers.
+
+Webhook handling is: verify → parse → de-duplicate → answer → dispatch. ``handle`` returns the
+answer after dispatching (simple and deterministic); the ASGI app answers first and dispatches
+after the response is sent, so slow handlers never make the platform re-deliver.
+
+Handlers are picked by ``hub.on``: the FIRST registered handler whose filters match an event takes
+it (register specific handlers before catch-alls such as ``hub.on(Event)``). Events no handler
+takes are logged at debug level. A handler's exception is logged with the event's kind and id and
+does not stop the other events of the batch; the platform still gets its 200.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeVar
+
+import httpx
+
+from ._http import AsyncTransport, RetryPolicy, SyncTransport
+from ._hubcore import HubCore, SendResult
+from .address import Address
+from .channels._base import Channel
+from .content import MarkRead, Media, Typing
+from .errors import ConfigurationError
+from .events import Event
+from .stores import Store
+from .wire import WebhookRequest, WebhookResponse
+
+__all__ = ["AsyncHub", "Context", "Hub", "SendResult", "SyncContext"]
+
+logger = logging.getLogger("polychat.hub")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OnUnsupported = Literal["degrade", "raise"]
+WindowMode = Literal["check", "ignore"]
+
+
+def _reply_address(event: Event) -> Address:
+    return Address(channel=event.channel, account=event.recipient.account, user=event.sender.user)
+
+
+class Context:
+    """What an :class:`AsyncHub` handler gets beside the event: ways to answer in the conversation.
+
+    Attributes:
+        hub: the hub dispatching the event.
+        event: the event being handled.
+        address: where replies go (the customer, through the business account that got the event).
+    """
+
+    def __init__(self, hub: AsyncHub, event: Event) -> None:
+        self.hub = hub
+        self.event = event
+        self.address = _reply_address(event)
+
+    @property
+    def channel(self) -> Channel:
+        """The channel object that serves this conversation."""
+        return self.hub.core.channel_for(self.address)
+
+    async def reply(self, content: Any, *, quote: bool = False,
+                    on_unsupported: OnUnsupported | None = None) -> SendResult:
+        """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event."""
+        return await self.hub.send(self.address, content,
+                                   reply_to=self.event.id if quote else None,
+                                   on_unsupported=on_unsupported)
+
+    async def mark_read(self) -> SendResult:
+        """Mark the event's message (and the ones before it) read."""
+        if not self.event.id:
+            raise ConfigurationError("this event has no message id to mark read")
+        return await self.hub.send(self.address, MarkRead(message_id=self.event.id))
+
+    async def typing(self, on: bool = True) -> SendResult:
+        """Show (or hide) the typing indicator in this conversation."""
+        return await self.hub.send(self.address, Typing(on=on, message_id=self.event.id))
+
+    async def download(self, media: Media) -> bytes:
+        """Download inbound ``media`` (by its platform media id) and return its bytes."""
+        data, _mime = await self.hub.download(self.address, media)
+        return data
+
+
+class SyncContext:
+    """What a :class:`Hub` handler gets beside the event (the blocking twin of :class:`Context`)."""
+
+    def __init__(self, hub: Hub, event: Event) -> None:
+        self.hub = hub
+        self.event = event
+        self.address = _reply_address(event)
+
+    @property
+    def channel(self) -> Channel:
+        """The channel object that serves this conversation."""
+        return self.hub.core.channel_for(self.address)
+
+    def reply(self, content: Any, *, quote: bool = False,
+              on_unsupported: OnUnsupported | None = None) -> SendResult:
+        """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event."""
+        return self.hub.send(self.address, content, reply_to=self.event.id if quote else None,
+                             on_unsupported=on_unsupported)
+
+    def mark_read(self) -> SendResult:
+        """Mark the event's message (and the ones before it) read."""
+        if not self.event.id:
+            raise ConfigurationError("this event has no message id to mark read")
+        return self.hub.send(self.address, MarkRead(message_id=self.event.id))
+
+    def typing(self, on: bool = True) -> SendResult:
+        """Show (or hide) the typing indicator in this conversation."""
+        return self.hub.send(self.address, Typing(on=on, message_id=self.event.id))
+
+    def download(self, media: Media) -> bytes:
+        """Download inbound ``media`` (by its platform media id) and return its bytes."""
+        return self.hub.download(self.address, media)[0]
+
+
+def _media_id(media: Media) -> str:
+    if not media.media_id:
+        raise ConfigurationError("this media has no platform media_id to download")
+    return media.media_id
+
+
+def _log_degraded(address: Address, degraded: list[str]) -> None:
+    if degraded:
+        logger.info("content degraded for %s: %s", address.channel, "; ".join(degraded),
+                    extra={"channel": address.channel, "degraded": degraded})
+
+
+class _HubBase:
+    """Registration API shared by both hubs."""
+
+    core: HubCore
+
+    def on(self, event_type: type[Event] = Event, *, channel: str | None = None,
+           when: Callable[[Any], bool] | None = None) -> Callable[[F], F]:
+        """Register a handler for ``event_type`` events; returns the function unchanged.
+
+        Use it as a decorator, or call it::
+
+            @hub.on(polychat.MessageReceived, channel="whatsapp")
+            async def answer(event, ctx): ...
+
+            hub.on(polychat.MessageStatus)(track_status)
+
+        Args:
+            event_type: the event class (subclasses match too); ``Event`` matches everything.
+            channel: only events from this channel name.
+            when: an extra predicate on the event.
+
+        The first registered handler that matches takes the event.
+        """
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            raise ConfigurationError(f"hub.on() takes an event class, got {event_type!r}")
+
+        def register(handler: F) -> F:
+            self._check_handler(handler)
+            self.core.add_route(event_type, handler, channel, when)
+            return handler
+        return register
+
+    def _check_handler(self, handler: Callable[..., Any]) -> None:
+        raise NotImplementedError  # pragma: no cover - both hubs override
+
+    @property
+    def channels(self) -> list[Channel]:
+        """The registered channels."""
+        return self.core.channels
+
+    def asgi(self, path_prefix: str = "/webhooks", *, max_body: int = 4 * 1024 * 1024) -> Any:
+        """An ASGI app serving ``GET``/``POST {path_prefix}/{channel name}``.
+
+        It answers as soon as a webhook is verified and parsed, then dispatches the events.
+        """
+        from .web.asgi import ASGIApp
+
+        return ASGIApp(self, path_prefix=path_prefix, max_body=max_body)  # type: ignore[arg-type]
+
+
+class AsyncHub(_HubBase):
+    """The async hub: send to any channel, receive webhooks, dispatch events to async handlers.
+
+    Args:
+        *channels: the channels to serve (several of one kind are told apart by account).
+        store: dedup / activity store (in-memory by default).
+        on_unsupported: ``"degrade"`` rewrites content a channel lacks by the documented ladder;
+            ``"raise"`` raises ``UnsupportedContent`` naming the limit.
+        window: ``"check"`` refuses (``WindowClosed``) non-template sends to a customer known to be
+            outside the channel's window; ``"ignore"`` leaves it to the platform.
+        transport: an httpx async transport (the :class:`~polychat.testing.Simulator` plugs in here).
+        timeout: httpx timeout (defaults to :data:`polychat._http.DEFAULT_TIMEOUT`).
+        retry: the retry policy.
+
+    Example::
+
+        hub = polychat.AsyncHub(wa)
+
+        @hub.on(polychat.MessageReceived)
+        async def answer(event, ctx):
+            await ctx.reply(polychat.Text("Hello!"))
+    """
+
+    def __init__(self, *channels: Channel, store: Store | None = None,
+                 on_unsupported: OnUnsupported = "degrade", window: WindowMode = "check",
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: httpx.Timeout | float | None = None,
+                 retry: RetryPolicy | None = None) -> None:
+        self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
+        self.http = AsyncTransport(transport=transport, timeout=timeout, retry=retry)
+
+    def _check_handler(self, handler: Callable[..., Any]) -> None:
+        if not callable(handler):
+            raise ConfigurationError("a handler must be callable")
+
+    async def send(self, to: Address | str, content: Any | Iterable[Any], *,
+                   reply_to: str | None = None,
+                   on_unsupported: OnUnsupported | None = None) -> SendResult:
+        """Send ``content`` (one item or a list) to ``to``; returns ids and degrade notes.
+
+        Raises:
+            UnsupportedContent / ContentError: content the channel cannot send (see on_unsupported).
+            WindowClosed: the customer is known to be outside the window (``window="check"``).
+            PlatformError: the platform refused the request (after retries, when retryable).
+        """
+        address = Address.parse(to) if isinstance(to, str) else to
+        planned, degraded = self.core.plan(address, content, reply_to=reply_to,
+                                           on_unsupported=on_unsupported)
+        _log_degraded(address, degraded)
+        ids: list[str] = []
+        for step in planned:
+            ids.extend(await self.http.run(step.channel, step.exchange) or [])
+        return SendResult(address=address, message_ids=ids, degraded=degraded)
+
+    async def download(self, address: Address, media: Media) -> tuple[bytes, str]:
+        """Download inbound media through the channel serving ``address``: (bytes, mime type)."""
+        channel = self.core.channel_for(address)
+        result: tuple[bytes, str] = await self.http.run(channel,
+                                                        channel.media_exchange(_media_id(media)))
+        return result
+
+    async def handle(self, channel_name: str, request: WebhookRequest) -> WebhookResponse:
+        """Verify, parse, de-duplicate and dispatch one webhook request; return the answer."""
+        response, events = self.core.receive(channel_name, request)
+        await self.dispatch(events)
+        return response
+
+    async def dispatch(self, events: Iterable[Event]) -> None:
+        """Run the handler of each event in order; a failing handler does not stop the others."""
+        for event in events:
+            route = self.core.route_for(event)
+            if route is None:
+                logger.debug("no handler for %s", type(event).__name__,
+                             extra={"channel": event.channel, "event_id": event.id})
+                continue
+            try:
+                result = route.handler(event, Context(self, event))
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                logger.exception("handler %s failed on %s %s",
+                                 getattr(route.handler, "__qualname__", route.handler),
+                                 type(event).__name__, event.id,
+                                 extra={"channel": event.channel, "event_id": event.id})
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncHub:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def use_transport(self, transport: httpx.AsyncBaseTransport) -> None:
+        """Send through ``transport`` from now on (used by the Simulator); call before sending."""
+        self.http.transport = transport
+        self.http._client = None
+
+
+class Hub(_HubBase):
+    """The blocking hub: like :class:`AsyncHub`, with sync handlers and a blocking ``send``.
+
+    Coroutine functions are refused as handlers when registered.
+    """
+
+    def __init__(self, *channels: Channel, store: Store | None = None,
+                 on_unsupported: OnUnsupported = "degrade", window: WindowMode = "check",
+                 transport: httpx.BaseTransport | None = None,
+                 timeout: httpx.Timeout | float | None = None,
+                 retry: RetryPolicy | None = None) -> None:
+        self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
+        self.http = SyncTransport(transport=transport, timeout=timeout, retry=retry)
+
+    def _check_handler(self, handler: Callable[..., Any]) -> None:
+        if inspect.iscoroutinefunction(handler):
+            raise ConfigurationError(
+                f"{getattr(handler, '__qualname__', handler)} is async: use AsyncHub for async "
+                "handlers (Hub calls handlers synchronously)"
+            )
+
+    def send(self, to: Address | str, content: Any | Iterable[Any], *,
+             reply_to: str | None = None,
+             on_unsupported: OnUnsupported | None = None) -> SendResult:
+        """Send ``content`` (one item or a list) to ``to``; see :meth:`AsyncHub.send`."""
+        address = Address.parse(to) if isinstance(to, str) else to
+        planned, degraded = self.core.plan(address, content, reply_to=reply_to,
+                                           on_unsupported=on_unsupported)
+        _log_degraded(address, degraded)
+        ids: list[str] = []
+        for step in planned:
+            ids.extend(self.http.run(step.channel, step.exchange) or [])
+        return SendResult(address=address, message_ids=ids, degraded=degraded)
+
+    def download(self, address: Address, media: Media) -> tuple[bytes, str]:
+        """Download inbound media through the channel serving ``address``: (bytes, mime type)."""
+        channel = self.core.channel_for(address)
+        result: tuple[bytes, str] = self.http.run(channel, channel.media_exchange(_media_id(media)))
+        return result
+
+    def handle(self, channel_name: str, request: WebhookRequest) -> WebhookResponse:
+        """Verify, parse, de-duplicate and dispatch one webhook request; return the answer."""
+        response, events = self.core.receive(channel_name, request)
+        self.dispatch(events)
+        return response
+
+    def dispatch(self, events: Iterable[Event]) -> None:
+        """Run the handler of each event in order; a failing handler does not stop the others."""
+        for event in events:
+            route = self.core.route_for(event)
+            if route is None:
+                logger.debug("no handler for %s", type(event).__name__,
+                             extra={"channel": event.channel, "event_id": event.id})
+                continue
+            try:
+                route.handler(event, SyncContext(self, event))
+            except Exception:
+                logger.exception("handler %s failed on %s %s",
+                                 getattr(route.handler, "__qualname__", route.handler),
+                                 type(event).__name__, event.id,
+                                 extra={"channel": event.channel, "event_id": event.id})
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.http.close()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def use_transport(self, transport: httpx.BaseTransport) -> None:
+        """Send through ``transport`` from now on (used by the Simulator)."""
+        self.http.close()
+        self.http.transport = transport
+

@@ -1,0 +1,314 @@
+"""The simulator's fake WhatsApp Cloud API and its simulated WhatsApp users.
+
+It answers what the real API answers: ``POST /{phone-number-id}/messages`` validated by the
+rules in :mod:`._whatsapp_rules` (Graph error envelope on refusal, HTTP 400), ``{"messaging_product",
+"contacts", "messages"}`` on success; ``POST /{phone-number-id}/media`` uploads; ``GET /{media-id}``
+and the authenticated lookaside download. Accepted messages produce status webhooks
+(sent → delivered → read; reactions only ``sent``); a non-template message to a customer whose
+24-hour window is closed is accepted and then fails asynchronously with 131047, as on the real API.
+Inbound webhooks are real-shaped and signed with the app secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from ..channels._meta import sign_body
+from ..channels.whatsapp import WhatsApp
+from ._render_view import describe_whatsapp
+from ._whatsapp_rules import Problem, check_send_body, check_upload, error_envelope
+
+if TYPE_CHECKING:
+    from .simulator import SentMessage, Simulator
+
+__all__ = ["FakeWhatsApp"]
+
+WINDOW = timedelta(hours=24)
+LOOKASIDE = "https://lookaside.fbsbx.com/whatsapp_business/attachments/"
+_PATH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<rest>.+)$")
+
+
+@dataclass
+class _StoredMedia:
+    data: bytes
+    mime: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class FakeWhatsApp:
+    """One simulated WhatsApp business number (the API side and its webhooks)."""
+
+    sim: Simulator
+    channel: WhatsApp
+    display_phone_number: str = "15550783881"
+    waba_id: str = "102290129340398"
+    media: dict[str, _StoredMedia] = field(default_factory=dict)
+    last_user_message: dict[str, datetime] = field(default_factory=dict)
+    _counter: int = 0
+
+    # -- identities ----------------------------------------------------------------------------
+
+    @property
+    def account(self) -> str:
+        return self.channel.phone_number_id
+
+    def next_id(self, prefix: str = "wamid.") -> str:
+        self._counter += 1
+        token = base64.b64encode(f"{self.account}:{self._counter:06d}".encode()).decode()
+        return f"{prefix}HBgL{token}"
+
+    def _trace(self) -> str:
+        return f"SimTrace{self._counter:06d}"
+
+    # -- HTTP side -----------------------------------------------------------------------------
+
+    def handles(self, request: httpx.Request) -> bool:
+        url = str(request.url)
+        if url.startswith(LOOKASIDE):
+            return True
+        base = self.channel.base_url
+        return url.startswith(base + "/")
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        if not self._authorised(request):
+            return self._error(401, Problem(190, "Invalid OAuth access token - Cannot parse access token",
+                                            "The access token is missing or wrong."))
+        if url.startswith(LOOKASIDE):
+            return self._download(request)
+        match = _PATH.match(request.url.path)
+        if match is None:
+            return self._error(400, Problem(100, "Unknown path components", request.url.path))
+        rest = match["rest"].strip("/")
+        if request.method == "POST" and rest == f"{self.account}/messages":
+            return self._messages(request)
+        if request.method == "POST" and rest == f"{self.account}/media":
+            return self._upload(request)
+        if request.method == "GET" and "/" not in rest:
+            return self._media_info(rest)
+        if request.method == "DELETE" and "/" not in rest and rest in self.media:
+            del self.media[rest]
+            return httpx.Response(200, json={"success": True})
+        return self._error(400, Problem(
+            100, f"Unsupported {request.method.lower()} request. Object with ID '{rest.split('/')[0]}' "
+            "does not exist, cannot be loaded due to missing permissions, or does not support this "
+            "operation", "unknown endpoint"))
+
+    def _authorised(self, request: httpx.Request) -> bool:
+        expected = f"Bearer {self.channel.access_token.get_secret_value()}"
+        return hmac.compare_digest(str(request.headers.get("authorization", "")).encode(),
+                                   expected.encode())
+
+    def _error(self, status: int, problem: Problem) -> httpx.Response:
+        return httpx.Response(status, json=error_envelope(problem, self._trace()),
+                              headers={"x-fb-trace-id": self._trace()})
+
+    def _messages(self, request: httpx.Request) -> httpx.Response:
+        try:
+            body = json.loads(request.content)
+        except ValueError:
+            return self._error(400, Problem(100, "Invalid parameter", "the body is not JSON"))
+        problems = check_send_body(body)
+        if problems:
+            return self._error(400, problems[0])
+        if body.get("status") == "read":
+            return httpx.Response(200, json={"success": True})
+        user = str(body.get("to") or body.get("recipient"))
+        user = re.sub(r"[^\d]", "", user) if body.get("to") else user
+        message_id = self.next_id()
+        kind = body.get("type", "text")
+        sent = self.sim.record(self, user, message_id, body, describe_whatsapp(body))
+        self._queue_statuses(sent, user, kind)
+        contact: dict[str, str] = {"input": str(body.get("to") or body.get("recipient"))}
+        contact["wa_id" if body.get("to") else "user_id"] = user
+        message: dict[str, str] = {"id": message_id}
+        if kind == "template":
+            message["message_status"] = "accepted"
+        return httpx.Response(200, json={"messaging_product": "whatsapp", "contacts": [contact],
+                                         "messages": [message]})
+
+    def _queue_statuses(self, sent: SentMessage, user: str, kind: str) -> None:
+        last = self.last_user_message.get(user)
+        if kind != "template" and (last is None or self.sim.now() - last > WINDOW):
+            self.sim.queue("whatsapp", self._status(sent, user, "failed"))
+            return
+        steps = ["sent"] if kind == "reaction" else ["sent", "delivered", "read"]
+        for status in steps:
+            self.sim.queue("whatsapp", self._status(sent, user, status))
+
+    def _upload(self, request: httpx.Request) -> httpx.Response:
+        fields, files = _parse_multipart(request)
+        if "file" not in files:
+            return self._error(400, Problem(131008, "Required parameter is missing",
+                                            "the multipart body has no 'file' part"))
+        filename, data, mime = files["file"]
+        problems = check_upload(fields, filename, mime, len(data))
+        if problems:
+            return self._error(400, problems[0])
+        media_id = str(10**15 + len(self.media) + 1 + self._counter)
+        self._counter += 1
+        self.media[media_id] = _StoredMedia(data, fields.get("type") or mime)
+        return httpx.Response(200, json={"id": media_id})
+
+    def _media_info(self, media_id: str) -> httpx.Response:
+        stored = self.media.get(media_id)
+        if stored is None:
+            return self._error(400, Problem(100, f"Unsupported get request. Object with ID "
+                                            f"'{media_id}' does not exist", "unknown media id"))
+        return httpx.Response(200, json={
+            "messaging_product": "whatsapp",
+            "url": f"{LOOKASIDE}?mid={media_id}&source=getMedia&ext=1",
+            "mime_type": stored.mime,
+            "sha256": stored.sha256,
+            "file_size": str(len(stored.data)),
+            "id": media_id,
+        })
+
+    def _download(self, request: httpx.Request) -> httpx.Response:
+        media_id = (parse_qs(urlsplit(str(request.url)).query).get("mid") or [""])[0]
+        stored = self.media.get(media_id)
+        if stored is None:
+            return httpx.Response(404, text="Not Found")
+        return httpx.Response(200, content=stored.data, headers={"content-type": stored.mime})
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def envelope(self, value: dict[str, Any]) -> dict[str, Any]:
+        """Wrap a change ``value`` in the webhook envelope of this number."""
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": self.waba_id, "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": self.display_phone_number,
+                             "phone_number_id": self.account},
+                **value,
+            }}]}],
+        }
+
+    def inbound(self, user: str, name: str, message: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """A message webhook from ``user``; returns the envelope and the new message id."""
+        now = self.sim.now()
+        self.last_user_message[user] = now
+        message_id = self.next_id()
+        item = {"from": user, "id": message_id, "timestamp": str(int(now.timestamp())), **message}
+        value = {"contacts": [{"profile": {"name": name}, "wa_id": user}], "messages": [item]}
+        return self.envelope(value), message_id
+
+    def _status(self, sent: SentMessage, user: str, status: str) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "id": sent.message_id,
+            "status": status,
+            "timestamp": str(int(self.sim.now().timestamp())),
+            "recipient_id": user,
+        }
+        if status == "sent":
+            item["pricing"] = {"billable": True, "pricing_model": "PMP", "type":
+                               "free_customer_service", "category": "service"}
+        if status == "failed":
+            item["errors"] = [{
+                "code": 131047,
+                "title": "Re-engagement message",
+                "message": "Re-engagement message",
+                "error_data": {"details": "Message failed to send because more than 24 hours have "
+                               "passed since the customer last replied to this number."},
+                "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+            }]
+        value: dict[str, Any] = {"statuses": [item]}
+        if status != "failed":
+            value["contacts"] = [{"profile": {"name": self.sim.user_name("whatsapp", user)},
+                                  "wa_id": user}]
+        return self.envelope(value)
+
+    def sign(self, body: bytes) -> dict[str, str]:
+        """Headers Meta sends with a webhook POST of ``body``."""
+        secret = self.channel.app_secret
+        if secret is None:
+            raise ValueError("the WhatsApp channel has no app_secret to sign webhooks with")
+        return {"Content-Type": "application/json",
+                "X-Hub-Signature-256": sign_body(body, secret.get_secret_value()),
+                "User-Agent": "facebookexternalua"}
+
+    def store_user_media(self, data: bytes, mime: str) -> str:
+        """Keep media a simulated user sends; returns its media id."""
+        media_id = str(2 * 10**15 + len(self.media) + 1)
+        self.media[media_id] = _StoredMedia(data, mime)
+        return media_id
+
+
+def _parse_multipart(request: httpx.Request) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
+    content_type = request.headers.get("content-type", "")
+    match = re.search(r"boundary=\"?([^\";]+)\"?", content_type)
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes, str]] = {}
+    if not content_type.startswith("multipart/form-data") or match is None:
+        return fields, files
+    boundary = b"--" + match.group(1).encode()
+    for part in request.content.split(boundary)[1:]:
+        if part.startswith(b"--"):
+            break
+        part = part.removeprefix(b"\r\n").removesuffix(b"\r\n")
+        head, _, data = part.partition(b"\r\n\r\n")
+        headers = head.decode("utf-8", "replace")
+        name = re.search(r'name="([^"]*)"', headers)
+        if name is None:
+            continue
+        filename = re.search(r'filename="([^"]*)"', headers)
+        if filename is not None:
+            mime = re.search(r"Content-Type:\s*([^\r\n]+)", headers, re.IGNORECASE)
+            files[name.group(1)] = (filename.group(1), data,
+                                    mime.group(1).strip() if mime else "application/octet-stream")
+        else:
+            fields[name.group(1)] = data.decode("utf-8", "replace")
+    return fields, files
+
+
+def whatsapp_choices(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The tappable choices of a sent body: (id, title, kind) with kind button | list | template."""
+    if body.get("type") == "interactive":
+        obj = body.get("interactive") or {}
+        action = obj.get("action") or {}
+        if obj.get("type") == "button":
+            return [(b["reply"]["id"], b["reply"]["title"], "button")
+                    for b in action.get("buttons", []) if isinstance(b.get("reply"), dict)]
+        if obj.get("type") == "list":
+            return [(r["id"], r["title"], "list")
+                    for s in action.get("sections", []) for r in s.get("rows", [])]
+    if body.get("type") == "template":
+        out = []
+        for comp in (body.get("template") or {}).get("components", []):
+            if comp.get("type") == "button" and comp.get("sub_type") == "quick_reply":
+                for param in comp.get("parameters", []):
+                    if param.get("type") == "payload":
+                        out.append((param["payload"], param["payload"], "template"))
+        return out
+    return []
+
+
+def whatsapp_choice_item(sent_id: str, business_number: str, choice: tuple[str, str, str]
+                         ) -> dict[str, Any]:
+    """The inbound message item of a tap on ``choice`` in the message ``sent_id``."""
+    choice_id, title, kind = choice
+    context = {"from": business_number, "id": sent_id}
+    if kind == "button":
+        return {"type": "interactive", "context": context,
+                "interactive": {"type": "button_reply",
+                                "button_reply": {"id": choice_id, "title": title}}}
+    if kind == "list":
+        return {"type": "interactive", "context": context,
+                "interactive": {"type": "list_reply", "list_reply": {"id": choice_id,
+                                                                     "title": title}}}
+    return {"type": "button", "context": context, "button": {"payload": choice_id, "text": title}}

@@ -1,0 +1,288 @@
+"""The in-process simulator of the platforms' HTTP APIs, and simulated customers.
+
+:class:`Simulator` is an httpx transport (sync and async): give it to a hub with
+:meth:`Simulator.attach` and every request the hub makes is answered by a fake of the platform —
+validated like the real API, answered with real-shaped bodies, recorded in :attr:`Simulator.sent`
+with a readable view of what the customer's phone would show. Simulated users
+(:meth:`Simulator.user`) send correctly signed webhooks to the hub and see the replies::
+
+    sim = Simulator()
+    sim.attach(hub)
+    ada = sim.user("whatsapp")
+    replies = await ada.says("hi")
+    await ada.taps("track")          # a reply button or list row, by id or title
+
+Each action delivers its webhook, then the status webhooks the platform would send for the
+replies (sent → delivered → read), until nothing is pending, and returns the messages the user
+received meanwhile. The simulator's clock starts at a fixed date and moves one second per webhook,
+so ids and timestamps are the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from ..channels.whatsapp import WhatsApp
+from ..wire import WebhookRequest, WebhookResponse
+from ._whatsapp_api import FakeWhatsApp, whatsapp_choice_item, whatsapp_choices
+
+__all__ = ["SentMessage", "SimulatedUser", "Simulator", "SimulatorError"]
+
+DEFAULT_START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+MAX_ROUNDS = 200
+
+
+class SimulatorError(AssertionError):
+    """A simulated user cannot do what the test asked (no such button, unknown channel…)."""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the business sent, as the fake platform accepted it.
+
+    Attributes:
+        channel: channel name. account: business account. user: the recipient.
+        message_id: the id the fake platform gave it. body: the request body as sent.
+        view: how the customer's phone shows it, as text. time: simulator time of the send.
+        choices: the tappable choices it offers, as (id, title, kind).
+    """
+
+    channel: str
+    account: str
+    user: str
+    message_id: str
+    body: dict[str, Any]
+    view: str
+    time: datetime
+    choices: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Alias of :attr:`view`."""
+        return self.view
+
+
+class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A fake of the platforms' APIs, mounted as the hub's httpx transport.
+
+    Args:
+        hub: attach to this hub right away (same as calling :meth:`attach`).
+        start: the simulator clock's start (aware datetime).
+    """
+
+    def __init__(self, hub: Any = None, *, start: datetime = DEFAULT_START) -> None:
+        self.hub: Any = None
+        self.sent: list[SentMessage] = []
+        """Every message the business sent, in order."""
+        self.requests: list[httpx.Request] = []
+        """Every HTTP request the hub made."""
+        self.webhooks: list[tuple[str, dict[str, Any], WebhookResponse]] = []
+        """Every webhook delivered: (channel name, body, the hub's answer)."""
+        self._fakes: list[FakeWhatsApp] = []
+        self._pending: list[tuple[FakeWhatsApp, dict[str, Any]]] = []
+        self._names: dict[tuple[str, str], str] = {}
+        self._clock = start
+        self._lock = threading.RLock()
+        if hub is not None:
+            self.attach(hub)
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    def attach(self, hub: Any) -> None:
+        """Serve ``hub``'s channels and become its HTTP transport."""
+        self.hub = hub
+        self._fakes = []
+        for channel in hub.channels:
+            if isinstance(channel, WhatsApp):
+                self._fakes.append(FakeWhatsApp(sim=self, channel=channel))
+        hub.use_transport(self)
+        hub.core.clock = self.now
+
+    def fake(self, channel: str, account: str | None = None) -> FakeWhatsApp:
+        """The fake platform account serving ``channel`` (and ``account``, if several)."""
+        for fake in self._fakes:
+            if fake.channel.name == channel and (account is None or fake.account == account):
+                return fake
+        raise SimulatorError(f"the simulator serves no {channel!r} account {account or ''}".strip())
+
+    # -- clock ---------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The simulator's current time."""
+        return self._clock
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the simulator's clock forward (e.g. past a 24-hour window)."""
+        self._clock += delta
+
+    # -- the transport -------------------------------------------------------------------------
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from a sync hub."""
+        request.read()
+        with self._lock:
+            self.requests.append(request)
+            for fake in self._fakes:
+                if fake.handles(request):
+                    return fake.handle(request)
+        return httpx.Response(404, json={"error": {"message": f"the simulator does not serve "
+                                                   f"{request.url.host}", "code": 0}})
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from an async hub."""
+        await request.aread()
+        return self.handle_request(request)
+
+    # -- what fakes report ---------------------------------------------------------------------
+
+    def record(self, fake: FakeWhatsApp, user: str, message_id: str, body: dict[str, Any],
+               view: str) -> SentMessage:
+        """Record a message the fake accepted (called by the fakes)."""
+        sent = SentMessage(channel=fake.channel.name, account=fake.account, user=user,
+                           message_id=message_id, body=body, view=view, time=self.now(),
+                           choices=whatsapp_choices(body))
+        self.sent.append(sent)
+        return sent
+
+    def queue(self, channel: str, body: dict[str, Any], fake: FakeWhatsApp | None = None) -> None:
+        """Queue a webhook the platform will deliver after the current action."""
+        self._pending.append((fake or self.fake(channel), body))
+
+    def user_name(self, channel: str, user: str) -> str:
+        """The display name of a simulated user."""
+        return self._names.get((channel, user), "Simulated User")
+
+    # -- users ---------------------------------------------------------------------------------
+
+    def user(self, channel: str = "whatsapp", user_id: str | None = None, *,
+             name: str = "Ada Lovelace", account: str | None = None) -> SimulatedUser:
+        """A simulated customer on ``channel`` (default id: a fake number per name)."""
+        fake = self.fake(channel, account)
+        uid = user_id or "1650555" + f"{int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10000:04d}"
+        self._names[(channel, uid)] = name
+        return SimulatedUser(self, fake, uid, name)
+
+    # -- delivery ------------------------------------------------------------------------------
+
+    async def deliver(self, fake: FakeWhatsApp, body: dict[str, Any]) -> WebhookResponse:
+        """Sign and POST one webhook body to the hub; returns the hub's answer."""
+        if self.hub is None:
+            raise SimulatorError("attach the simulator to a hub first")
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        request = WebhookRequest(method="POST", headers=fake.sign(raw), body=raw)
+        self._clock += timedelta(seconds=1)
+        handle = self.hub.handle
+        if asyncio.iscoroutinefunction(handle):
+            response: WebhookResponse = await handle(fake.channel.name, request)
+        else:
+            response = await asyncio.to_thread(handle, fake.channel.name, request)
+        self.webhooks.append((fake.channel.name, body, response))
+        return response
+
+    async def flush(self) -> None:
+        """Deliver every pending platform webhook (statuses), including ones they cause."""
+        for _ in range(MAX_ROUNDS):
+            with self._lock:
+                if not self._pending:
+                    return
+                fake, body = self._pending.pop(0)
+            await self.deliver(fake, body)
+        raise SimulatorError("webhooks keep causing webhooks: the bot may be looping")
+
+
+class SimulatedUser:
+    """A customer on one channel; every action returns the messages it got back meanwhile."""
+
+    def __init__(self, sim: Simulator, fake: FakeWhatsApp, user_id: str, name: str) -> None:
+        self.sim = sim
+        self.fake = fake
+        self.id = user_id
+        self.name = name
+
+    @property
+    def channel(self) -> str:
+        """The channel name."""
+        return self.fake.channel.name
+
+    @property
+    def inbox(self) -> list[SentMessage]:
+        """Every message the business sent to this user, in order."""
+        return [m for m in self.sim.sent
+                if m.user == self.id and m.channel == self.channel and m.account == self.fake.account]
+
+    @property
+    def last(self) -> SentMessage:
+        """The latest message this user received."""
+        inbox = self.inbox
+        if not inbox:
+            raise SimulatorError(f"{self.name} has received nothing yet")
+        return inbox[-1]
+
+    async def _act(self, message: dict[str, Any]) -> list[SentMessage]:
+        before = len(self.sim.sent)
+        body, _ = self.fake.inbound(self.id, self.name, message)
+        response = await self.sim.deliver(self.fake, body)
+        if response.status != 200:
+            raise SimulatorError(f"the hub answered {response.status}: {response.text}")
+        await self.sim.flush()
+        return [m for m in self.sim.sent[before:] if m.user == self.id]
+
+    async def says(self, text: str) -> list[SentMessage]:
+        """Send a text message."""
+        return await self._act({"type": "text", "text": {"body": text}})
+
+    async def taps(self, choice: str) -> list[SentMessage]:
+        """Tap a reply button, list row or template quick reply, by id or title."""
+        for sent in reversed(self.inbox):
+            for option in sent.choices:
+                if choice in (option[0], option[1]) or choice.lower() == option[1].lower():
+                    return await self._act(
+                        whatsapp_choice_item(sent.message_id, self.fake.display_phone_number,
+                                             option))
+        raise SimulatorError(f"{self.name} sees no button or row {choice!r}")
+
+    async def picks(self, choice: str) -> list[SentMessage]:
+        """Pick a list row (or any choice) by id or title; the same as :meth:`taps`."""
+        return await self.taps(choice)
+
+    async def sends_image(self, data: bytes = b"\xff\xd8\xff\xe0fake-jpeg", *,
+                          mime_type: str = "image/jpeg", caption: str | None = None
+                          ) -> list[SentMessage]:
+        """Send a photo; the bot can download it through the fake media API."""
+        media_id = self.fake.store_user_media(data, mime_type)
+        stored = self.fake.media[media_id]
+        image: dict[str, Any] = {"mime_type": mime_type, "sha256": stored.sha256, "id": media_id}
+        if caption:
+            image["caption"] = caption
+        return await self._act({"type": "image", "image": image})
+
+    async def shares_location(self, latitude: float, longitude: float, *,
+                              name: str | None = None, address: str | None = None
+                              ) -> list[SentMessage]:
+        """Share a location pin."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if name:
+            location["name"] = name
+        if address:
+            location["address"] = address
+        return await self._act({"type": "location", "location": location})
+
+    async def reacts(self, emoji: str, to: str | None = None) -> list[SentMessage]:
+        """React with ``emoji`` to message ``to`` (default: the latest one received)."""
+        target = to or self.last.message_id
+        return await self._act({"type": "reaction",
+                                "reaction": {"message_id": target, "emoji": emoji}})
+
+    async def replies_to(self, message_id: str, text: str) -> list[SentMessage]:
+        """Send a text quoting ``message_id``."""
+        return await self._act({"type": "text", "text": {"body": text},
+                                "context": {"from": self.fake.display_phone_number,
+                                            "id": message_id}})
