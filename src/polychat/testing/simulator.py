@@ -21,7 +21,6 @@ so ids and timestamps are the same on every run.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -164,9 +163,17 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def user(self, channel: str = "whatsapp", user_id: str | None = None, *,
              name: str = "Ada Lovelace", account: str | None = None) -> SimulatedUser:
-        """A simulated customer on ``channel`` (default id: a fake number per name)."""
+        """A simulated customer on ``channel``.
+
+        Without ``user_id``, each new name gets the next fake number from ``16505551234`` on (the
+        same name gives the same user again).
+        """
         fake = self.fake(channel, account)
-        uid = user_id or "1650555" + f"{int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10000:04d}"
+        if user_id is None:
+            known = [u for (ch, u), n in self._names.items() if ch == channel and n == name]
+            taken = sum(1 for ch, _ in self._names if ch == channel)
+            user_id = known[0] if known else str(16505551234 + taken)
+        uid = user_id
         self._names[(channel, uid)] = name
         return SimulatedUser(self, fake, uid, name)
 

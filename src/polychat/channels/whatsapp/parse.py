@@ -153,9 +153,6 @@ NO_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MALFORMED: Final = "whatsapp.malformed_item"
 """``UnknownEvent.type`` of an item that is not the shape WhatsApp sends."""
 
-MESSAGE_ARRAYS: Final = ("messages", "statuses", "errors")
-"""Item arrays of a ``messages`` change that polychat parses."""
-
 ITEM_ARRAYS: Final = frozenset({
     "messages", "statuses", "errors", "message_echoes", "user_preferences", "calls", "history",
     "state_sync", "groups",

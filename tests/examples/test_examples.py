@@ -1,0 +1,56 @@
+"""The examples run (against the simulator), and the README's commands stay what CI runs."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from polychat.cli import main, run_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_demo_plays_the_whole_shop_conversation() -> None:
+    out = io.StringIO()
+    assert await run_demo(out=out) == 0
+    text = out.getvalue()
+    for expected in ("[ Browse products ] [ Track an order ] [ Book a delivery ]",
+                     "[ ☰ See products ]", "[image] https://example.com/img/mug.jpg",
+                     "degraded: quick_replies.as_buttons", "Order A1001 is shipped",
+                     "degraded: time_picker.as_list", "Booked: Fri 16 Jan 12:00",
+                     "[reacted 👍]", "we got your photo (1028 bytes)", "all on the simulator"):
+        assert expected in text, expected
+    assert "Traceback" not in text and "failed" not in text
+
+
+async def test_demo_is_deterministic() -> None:
+    first, second = io.StringIO(), io.StringIO()
+    await run_demo(out=first)
+    await run_demo(out=second)
+    assert first.getvalue() == second.getvalue()
+
+
+def test_console_script_runs() -> None:
+    result = subprocess.run([sys.executable, "-m", "polychat.cli", "demo"], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Lucky Shrub" in result.stdout
+
+
+def test_version_command(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["version"]) == 0
+    assert re.match(r"\d+\.\d+\.\d+", capsys.readouterr().out)
+
+
+def test_readme_commands_match_ci() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
+    demo = next(b for b in blocks if "polychat demo" in b)
+    tests = next(b for b in blocks if "pytest" in b)
+    assert demo.startswith("python3 -m venv") and "pip install" in demo
+    test_command = tests.split("&&")[-1].strip()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(rf"^{re.escape(test_command)}$", ci, re.M), test_command
