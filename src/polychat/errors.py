@@ -160,6 +160,14 @@ class PlatformError(PolychatError):
             f"message={self.message!r}, retryable={self.retryable!r})"
         )
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PlatformError):
+            return NotImplemented
+        return type(self) is type(other) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.channel, self.code, self.message))
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_platform_error, (self.to_dict(),))
 
