@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -170,24 +170,26 @@ class HubCore:
 
     def plan(self, address: Address, content: Any | Iterable[Any], *, reply_to: str | None,
              on_unsupported: Literal["degrade", "raise"] | None,
+             options: Mapping[str, Any] | None = None,
              now: datetime | None = None) -> tuple[list[PlannedSend], list[str]]:
         """Check the window, render (degrading as needed) and return the exchanges to run."""
         channel = self.channel_for(address)
         items = list(content) if isinstance(content, list | tuple) else [content]
         mode = on_unsupported or self.on_unsupported
-        self._check_window(channel, address, items, now or self.clock())
+        options = dict(options or {})
+        self._check_window(channel, address, items, now or self.clock(), options)
         degraded: list[str] = []
         planned: list[PlannedSend] = []
         for item in items:
-            self._plan_one(channel, address, item, mode, degraded, planned, 0, reply_to)
+            self._plan_one(channel, address, item, mode, degraded, planned, 0, reply_to, options)
         return planned, degraded
 
     def _plan_one(self, channel: Channel, address: Address, item: Any, mode: str,
                   degraded: list[str], planned: list[PlannedSend], depth: int,
-                  reply_to: str | None) -> None:
+                  reply_to: str | None, options: dict[str, Any]) -> None:
         quote = reply_to if not planned and not isinstance(item, Reaction | MarkRead | Typing) else None
         try:
-            exchange = channel.send_exchange(address.user, item, reply_to=quote)
+            exchange = channel.send_exchange(address.user, item, reply_to=quote, **options)
         except ContentError as error:
             if mode == "raise":
                 if isinstance(error, UnsupportedContent):
@@ -199,20 +201,21 @@ class HubCore:
             degraded.append(step.rule)
             for replacement in step.contents:
                 self._plan_one(channel, address, replacement, mode, degraded, planned,
-                               depth + 1, reply_to)
+                               depth + 1, reply_to, options)
             return
         planned.append(PlannedSend(channel, item, exchange))
 
     def _check_window(self, channel: Channel, address: Address, items: list[Any],
-                      now: datetime) -> None:
+                      now: datetime, options: Mapping[str, Any]) -> None:
         caps = channel.capabilities
-        if self.window != "check" or caps.window is None:
+        window = channel.window(options)
+        if self.window != "check" or window is None:
             return
         if all(getattr(i, "kind", None) in caps.window_exempt_kinds for i in items):
             return
         last = self.store.last_user_activity(str(address))
-        if last is not None and now - last > caps.window:
-            hours = caps.window.total_seconds() / 3600
+        if last is not None and now - last > window:
+            hours = window.total_seconds() / 3600
             raise WindowClosed(
                 f"the customer last wrote {now - last} ago, outside the {hours:g} h window",
                 channel=channel.name,
@@ -290,6 +293,10 @@ def dedup_key(event: Event) -> str:
             return f"{prefix}:status:{event.message_id}:{event.status}"
         mark = event.watermark.isoformat() if event.watermark else event.timestamp.isoformat()
         return f"{prefix}:status:{event.sender.user}:{event.status}:{mark}"
+    if isinstance(event, MessageReceived) and event.id:
+        # One platform message can carry several attachments, each its own event.
+        digest = hashlib.sha256(event.content.model_dump_json().encode()).hexdigest()[:16]
+        return f"{prefix}:{event.kind}:{event.id}:{digest}"
     if event.id and not isinstance(event, UnknownEvent):
         return f"{prefix}:{event.kind}:{event.id}"  # type: ignore[attr-defined]
     raw = json.dumps(event.raw, sort_keys=True, default=str, separators=(",", ":"))

@@ -22,7 +22,8 @@ content                   rungs, tried in order
 ``Buttons``               reply buttons → list picker (rows fit) → numbered text; url/call buttons
                           the channel cannot mix → text with the links written out
 ``QuickReplies``          reply buttons (≤ max buttons) → list picker → numbered text
-``ListPicker``            quick replies (≤ max quick replies, no descriptions lost) → numbered text
+``ListPicker``            quick replies (≤ max quick replies, no descriptions lost) → carousel of
+                          cards with a Select button (≤ max cards) → numbered text
 ``TimePicker``            list picker of the slots (in the picker's timezone) → numbered text
 ``Carousel``              one image (or text) message per card, its buttons after it
 ``RichLink``              text with the title and the URL, link preview on
@@ -49,6 +50,7 @@ from ._model import PolychatModel
 from .content import (
     Button,
     Buttons,
+    Card,
     Carousel,
     Contacts,
     Image,
@@ -261,6 +263,16 @@ def _degrade_list(content: ListPicker, caps: Capabilities) -> Degraded | None:
                                    replies=[QuickReply(id=i.id, title=i.title) for i in items])],
             rule=f"list.as_quick_replies: list of {len(items)} items sent as quick replies",
         )
+    if (
+        caps.supports("carousel")
+        and 0 < len(items) <= caps.max_carousel_cards
+        and caps.max_card_buttons >= 1
+    ):
+        cards = [Card(title=i.title, subtitle=i.description, image_url=i.image_url,
+                      buttons=[Button.reply(i.id, "Select")]) for i in items]
+        return Degraded(contents=[Text(text=content.text), Carousel(cards=cards)],
+                        rule=f"list.as_carousel: list of {len(items)} items sent as a carousel "
+                        "of cards with a Select button each")
     if (
         not content.multiple_selection
         and caps.supports("list")

@@ -68,11 +68,14 @@ class Context:
         return self.hub.core.channel_for(self.address)
 
     async def reply(self, content: Any, *, quote: bool = False,
-                    on_unsupported: OnUnsupported | None = None) -> SendResult:
-        """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event."""
+                    on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
+        """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event.
+
+        ``options`` are the channel's send options, as for :meth:`AsyncHub.send`.
+        """
         return await self.hub.send(self.address, content,
                                    reply_to=self.event.id if quote else None,
-                                   on_unsupported=on_unsupported)
+                                   on_unsupported=on_unsupported, **options)
 
     async def mark_read(self) -> SendResult:
         """Mark the event's message (and the ones before it) read."""
@@ -104,10 +107,10 @@ class SyncContext:
         return self.hub.core.channel_for(self.address)
 
     def reply(self, content: Any, *, quote: bool = False,
-              on_unsupported: OnUnsupported | None = None) -> SendResult:
+              on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event."""
         return self.hub.send(self.address, content, reply_to=self.event.id if quote else None,
-                             on_unsupported=on_unsupported)
+                             on_unsupported=on_unsupported, **options)
 
     def mark_read(self) -> SendResult:
         """Mark the event's message (and the ones before it) read."""
@@ -122,12 +125,6 @@ class SyncContext:
     def download(self, media: Media) -> bytes:
         """Download inbound ``media`` (by its platform media id) and return its bytes."""
         return self.hub.download(self.address, media)[0]
-
-
-def _media_id(media: Media) -> str:
-    if not media.media_id:
-        raise ConfigurationError("this media has no platform media_id to download")
-    return media.media_id
 
 
 def _log_degraded(address: Address, degraded: list[str]) -> None:
@@ -223,8 +220,11 @@ class AsyncHub(_HubBase):
 
     async def send(self, to: Address | str, content: Any | Iterable[Any], *,
                    reply_to: str | None = None,
-                   on_unsupported: OnUnsupported | None = None) -> SendResult:
+                   on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to ``to``; returns ids and degrade notes.
+
+        ``options`` are the channel's own send options (e.g. Messenger
+        ``messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"``; WhatsApp ``callback_data=``).
 
         Raises:
             UnsupportedContent / ContentError: content the channel cannot send (see on_unsupported).
@@ -233,7 +233,7 @@ class AsyncHub(_HubBase):
         """
         address = Address.parse(to) if isinstance(to, str) else to
         planned, degraded = self.core.plan(address, content, reply_to=reply_to,
-                                           on_unsupported=on_unsupported)
+                                           on_unsupported=on_unsupported, options=options)
         _log_degraded(address, degraded)
         ids: list[str] = []
         for step in planned:
@@ -244,7 +244,7 @@ class AsyncHub(_HubBase):
         """Download inbound media through the channel serving ``address``: (bytes, mime type)."""
         channel = self.core.channel_for(address)
         result: tuple[bytes, str] = await self.http.run(channel,
-                                                        channel.media_exchange(_media_id(media)))
+                                                        channel.media_exchange(media))
         return result
 
     async def handle(self, channel_name: str, request: WebhookRequest) -> WebhookResponse:
@@ -310,11 +310,11 @@ class Hub(_HubBase):
 
     def send(self, to: Address | str, content: Any | Iterable[Any], *,
              reply_to: str | None = None,
-             on_unsupported: OnUnsupported | None = None) -> SendResult:
+             on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to ``to``; see :meth:`AsyncHub.send`."""
         address = Address.parse(to) if isinstance(to, str) else to
         planned, degraded = self.core.plan(address, content, reply_to=reply_to,
-                                           on_unsupported=on_unsupported)
+                                           on_unsupported=on_unsupported, options=options)
         _log_degraded(address, degraded)
         ids: list[str] = []
         for step in planned:
@@ -324,7 +324,7 @@ class Hub(_HubBase):
     def download(self, address: Address, media: Media) -> tuple[bytes, str]:
         """Download inbound media through the channel serving ``address``: (bytes, mime type)."""
         channel = self.core.channel_for(address)
-        result: tuple[bytes, str] = self.http.run(channel, channel.media_exchange(_media_id(media)))
+        result: tuple[bytes, str] = self.http.run(channel, channel.media_exchange(media))
         return result
 
     def handle(self, channel_name: str, request: WebhookRequest) -> WebhookResponse:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Generator, Mapping
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from ..capabilities import Capabilities
+from ..content import Media
 from ..errors import ConfigurationError, PlatformError
 from ..events import Event
 from ..wire import HttpRequest, HttpResponse, WebhookRequest
@@ -49,15 +51,22 @@ class Channel(abc.ABC):
         """What this channel renders natively, and its limits."""
 
     @abc.abstractmethod
-    def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None) -> Exchange:
+    def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None,
+                      **options: Any) -> Exchange:
         """The exchange that sends ``content`` to ``to``; it returns the new message ids.
+
+        ``options`` are the channel's own send options (Messenger ``messaging_type``/``tag``,
+        WhatsApp ``callback_data``…); an option the channel does not know raises
+        ``ConfigurationError``. Implementations must validate everything before returning the
+        generator, so that bad content raises at the call, not at the first ``next()``.
 
         Raises (before yielding anything):
             UnsupportedContent: the channel has no form for this content.
             ContentError: the content breaks a platform limit (the message names it).
         """
 
-    def render(self, to: str, content: Any, *, reply_to: str | None = None) -> list[HttpRequest]:
+    def render(self, to: str, content: Any, *, reply_to: str | None = None,
+               **options: Any) -> list[HttpRequest]:
         """The requests that send ``content`` to ``to``, in order. Pure; never degrades.
 
         Content that needs a value only the platform can give (the media id of ``data=`` bytes
@@ -69,7 +78,7 @@ class Channel(abc.ABC):
             ContentError: the content breaks a platform limit (the message names it).
         """
         requests: list[HttpRequest] = []
-        exchange = self.send_exchange(to, content, reply_to=reply_to)
+        exchange = self.send_exchange(to, content, reply_to=reply_to, **options)
         try:
             request = next(exchange)
             while True:
@@ -117,9 +126,26 @@ class Channel(abc.ABC):
         """The secret strings :meth:`redact` removes; subclasses list their tokens."""
         return []
 
-    def media_exchange(self, media_id: str) -> Exchange:
-        """The exchange that downloads inbound media ``media_id``; returns ``(bytes, mime_type)``."""
-        raise ConfigurationError(f"{self.name} cannot download media by id")
+    def media_exchange(self, media: Media) -> Exchange:
+        """The exchange that downloads inbound ``media``; returns ``(bytes, mime_type)``."""
+        raise ConfigurationError(f"{self.name} cannot download media")
+
+    def window(self, options: Mapping[str, Any]) -> timedelta | None:
+        """How long after the customer's last message a send with ``options`` may go out.
+
+        ``None`` means no limit. The default is the capabilities' window; a channel may widen it
+        for some options (Messenger's ``HUMAN_AGENT`` tag gives 7 days).
+        """
+        return self.capabilities.window
+
+    @staticmethod
+    def refuse_options(channel: str, options: Mapping[str, Any], known: frozenset[str]) -> None:
+        """Raise ``ConfigurationError`` naming any option not in ``known``."""
+        unknown = sorted(set(options) - known)
+        if unknown:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise ConfigurationError(f"{channel} has no send option {', '.join(unknown)} "
+                                     f"(it takes: {allowed})")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}:{self.account}>"

@@ -10,13 +10,13 @@ from pydantic import SecretStr
 
 from ...capabilities import Capabilities
 from ...content import Media
-from ...errors import ConfigurationError, PlatformError
+from ...errors import ConfigurationError, ContentError, PlatformError
 from ...events import Event
 from ...wire import HttpRequest, HttpResponse, WebhookRequest
 from .._base import Channel, Exchange, SendOutcome
 from .._meta import check_signature, decode_json_body, verify_subscription
 from .errors import classify
-from .limits import CAPABILITIES, DEFAULT_API_VERSION, GRAPH_URL
+from .limits import CAPABILITIES, DEFAULT_API_VERSION, GRAPH_URL, LIMITS
 from .parse import parse_payload
 from .render import build_message, upload_request
 
@@ -96,25 +96,32 @@ class WhatsApp(Channel):
 
     # -- sending -------------------------------------------------------------------------------
 
-    def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None) -> Exchange:
+    def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None,
+                      **options: Any) -> Exchange:
         """Send ``content`` to ``to`` (a phone number, ``wa_id`` or BSUID); returns message ids.
 
         ``data=`` media is uploaded first with ``POST /{phone-number-id}/media``; the send then uses
         the media id the upload returned.
+
+        Options:
+            callback_data: ``biz_opaque_callback_data`` (≤ 512 characters), echoed back in the
+                message's status webhooks as ``MessageStatus.callback_data``.
         """
         # Build (and so validate) everything before yielding, so bad content raises at once.
+        self.refuse_options(self.name, options, SEND_OPTIONS)
+        extra = _extra_fields(options)
         if isinstance(content, Media) and content.data is not None:
             upload = upload_request(self, content)
             pending = content.model_copy(update={"data": None, "media_id": UPLOAD_PLACEHOLDER})
             build_message(to, pending, reply_to=reply_to)
-            return self._upload_and_send(to, content, upload, reply_to)
-        return self._send(build_message(to, content, reply_to=reply_to))
+            return self._upload_and_send(to, content, upload, reply_to, extra)
+        return self._send(_with(build_message(to, content, reply_to=reply_to), extra))
 
     def _upload_and_send(self, to: str, content: Media, upload: HttpRequest,
-                         reply_to: str | None) -> Exchange:
+                         reply_to: str | None, extra: dict[str, Any]) -> Exchange:
         response = yield upload
         uploaded = content.model_copy(update={"data": None, "media_id": _uploaded_id(response)})
-        return (yield from self._send(build_message(to, uploaded, reply_to=reply_to)))
+        return (yield from self._send(_with(build_message(to, uploaded, reply_to=reply_to), extra)))
 
     def _send(self, body: dict[str, Any]) -> Exchange:
         if not body:  # e.g. Typing(on=False): WhatsApp has no call for it
@@ -133,9 +140,12 @@ class WhatsApp(Channel):
             return HttpResponse(status_code=200, content=json.dumps({"id": UPLOAD_PLACEHOLDER}).encode())
         return super().dry_run_response(request)
 
-    def media_exchange(self, media_id: str) -> Exchange:
+    def media_exchange(self, media: Media) -> Exchange:
         """Download inbound media: ``GET /{media-id}`` for a short-lived URL, then GET it with the
         token. A URL that expired in between (404) is fetched anew once. Returns ``(bytes, mime)``."""
+        if not media.media_id:
+            raise ConfigurationError("WhatsApp media can only be downloaded by its media_id")
+        media_id = media.media_id
         for attempt in range(2):
             meta = yield HttpRequest(
                 method="GET",
@@ -176,6 +186,28 @@ class WhatsApp(Channel):
 
     def __repr__(self) -> str:
         return f"<WhatsApp phone_number_id={self.phone_number_id!r} api_version={self.api_version!r}>"
+
+
+SEND_OPTIONS = frozenset({"callback_data"})
+"""Send options WhatsApp takes (see :meth:`WhatsApp.send_exchange`)."""
+
+
+def _extra_fields(options: Mapping[str, Any]) -> dict[str, Any]:
+    data = options.get("callback_data")
+    if data is None:
+        return {}
+    if not isinstance(data, str) or len(data) > LIMITS["biz_opaque_callback_data"]:
+        raise ContentError(
+            f"WhatsApp callback_data must be a string of at most {LIMITS['biz_opaque_callback_data']} "
+            "characters (limit whatsapp.biz_opaque_callback_data)",
+            limit="whatsapp.biz_opaque_callback_data")
+    return {"biz_opaque_callback_data": data}
+
+
+def _with(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    if not body or not extra or body.get("status") == "read":
+        return body
+    return {**body, **extra}
 
 
 def _secret(value: str | SecretStr) -> SecretStr:
