@@ -76,10 +76,16 @@ class WebhookError(PolychatError):
     """An inbound webhook request cannot be accepted.
 
     Attributes:
-        status_hint: the HTTP status a web endpoint should answer with.
+        status_hint: the HTTP status a web endpoint should answer with (each subclass has its
+            default; a raiser may pass a more precise one, e.g. 403 for a JWT that fails).
     """
 
     status_hint: int = 400
+
+    def __init__(self, message: str, *, status_hint: int | None = None) -> None:
+        super().__init__(message)
+        if status_hint is not None:
+            self.status_hint = status_hint
 
 
 class SignatureError(WebhookError):
