@@ -9,7 +9,7 @@ import json
 
 import jwt as pyjwt
 import pytest
-from Crypto.Cipher import AES as IndependentAES
+from Crypto.Cipher import AES as INDEPENDENT_AES
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -127,7 +127,8 @@ def test_key_format() -> None:
 def test_aes_ctr_matches_an_independent_implementation(data: bytes) -> None:
     key = bytes(range(32))
     ours = encrypt(data, key)
-    theirs = IndependentAES.new(key, IndependentAES.MODE_CTR, nonce=b"", initial_value=bytes(16)).encrypt(data)
+    counter = INDEPENDENT_AES.new(key, INDEPENDENT_AES.MODE_CTR, nonce=b"", initial_value=bytes(16))
+    theirs = counter.encrypt(data)
     assert ours == theirs and len(ours) == len(data)
     assert decrypt(ours, key) == data
 
@@ -136,6 +137,6 @@ def test_aes_known_answer() -> None:
     # NIST SP 800-38A F.5.5 CTR-AES256.Encrypt, first block, but with the zero counter block
     # Apple uses: AES-256(key, 0^128) xor plaintext. Checked against pycryptodome's ECB.
     key = bytes.fromhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")
-    block = IndependentAES.new(key, IndependentAES.MODE_ECB).encrypt(bytes(16))
+    block = INDEPENDENT_AES.new(key, INDEPENDENT_AES.MODE_ECB).encrypt(bytes(16))
     plaintext = bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")
     assert encrypt(plaintext, key) == bytes(a ^ b for a, b in zip(block, plaintext, strict=True))
