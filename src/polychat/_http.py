@@ -34,6 +34,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from ._redact import install_log_redaction
 from .channels._base import Channel, Exchange
 from .errors import PlatformError, RateLimited, TemporaryError
 from .wire import Headers, HttpRequest, HttpResponse, redact_url
@@ -118,8 +119,8 @@ def _network_error(channel: Channel, request: HttpRequest, exc: httpx.HTTPError,
                           retryable=(not sent) or safe)
 
 
-def _check(channel: Channel, response: HttpResponse) -> HttpResponse:
-    if response.ok:
+def _check(channel: Channel, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if response.ok or response.status_code in request.accept:
         return response
     error = channel.classify(response)
     error.message = channel.redact(error.message)
@@ -147,6 +148,7 @@ class _Base:
         self.transport = transport
         self.timeout = timeout if timeout is not None else DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()
+        install_log_redaction()  # httpx logs full URLs (Messenger's token is in the query)
 
     def _retrying_kwargs(self, channel: Channel, request: HttpRequest) -> dict[str, Any]:
         return {
@@ -184,11 +186,14 @@ class SyncTransport(_Base):
     def _send_once(self, channel: Channel, request: HttpRequest) -> HttpResponse:
         logger.debug("%s %s", request.method, redact_url(request.url),
                      extra={"channel": channel.name})
+        failure: TemporaryError | None = None
         try:
             response = self.client.send(to_httpx(request))
         except httpx.HTTPError as exc:
-            raise _network_error(channel, request, exc, self.retry) from None
-        return _check(channel, from_httpx(response))
+            failure = _network_error(channel, request, exc, self.retry)
+        if failure is not None:
+            raise failure  # outside the except: no __context__ holding the raw URL
+        return _check(channel, request, from_httpx(response))
 
     def run(self, channel: Channel, exchange: Exchange) -> Any:
         """Drive a channel exchange to its end over HTTP; return its result."""
@@ -232,11 +237,14 @@ class AsyncTransport(_Base):
     async def _send_once(self, channel: Channel, request: HttpRequest) -> HttpResponse:
         logger.debug("%s %s", request.method, redact_url(request.url),
                      extra={"channel": channel.name})
+        failure: TemporaryError | None = None
         try:
             response = await self.client.send(to_httpx(request))
         except httpx.HTTPError as exc:
-            raise _network_error(channel, request, exc, self.retry) from None
-        return _check(channel, from_httpx(response))
+            failure = _network_error(channel, request, exc, self.retry)
+        if failure is not None:
+            raise failure  # outside the except: no __context__ holding the raw URL
+        return _check(channel, request, from_httpx(response))
 
     async def run(self, channel: Channel, exchange: Exchange) -> Any:
         """Drive a channel exchange to its end over HTTP; return its result."""

@@ -20,6 +20,7 @@ from .errors import (
     ConfigurationError,
     ContentError,
     MalformedPayload,
+    RecipientUnreachable,
     SignatureError,
     UnsupportedContent,
     WebhookError,
@@ -27,6 +28,7 @@ from .errors import (
 )
 from .events import (
     ChoiceSelected,
+    ConversationClosed,
     Event,
     FormSubmitted,
     MessageReceived,
@@ -68,6 +70,7 @@ class PlannedSend:
     channel: Channel
     content: Any
     exchange: Exchange
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,14 @@ class HubCore:
         channel = self.channel_for(address)
         items = list(content) if isinstance(content, list | tuple) else [content]
         mode = on_unsupported or self.on_unsupported
-        options = dict(options or {})
+        state = self.store.conversation(str(address))
+        if state.get("closed"):
+            raise RecipientUnreachable(
+                f"the customer closed this {channel.name} conversation",
+                channel=channel.name,
+                hint="send nothing until the customer writes again",
+            )
+        options = {**channel.conversation_options(state), **(options or {})}
         self._check_window(channel, address, items, now or self.clock(), options)
         degraded: list[str] = []
         planned: list[PlannedSend] = []
@@ -187,7 +197,8 @@ class HubCore:
     def _plan_one(self, channel: Channel, address: Address, item: Any, mode: str,
                   degraded: list[str], planned: list[PlannedSend], depth: int,
                   reply_to: str | None, options: dict[str, Any]) -> None:
-        quote = reply_to if not planned and not isinstance(item, Reaction | MarkRead | Typing) else None
+        quotable = not isinstance(item, Reaction | MarkRead | Typing)
+        quote = reply_to if quotable and not any(p.quoted for p in planned) else None
         try:
             exchange = channel.send_exchange(address.user, item, reply_to=quote, **options)
         except ContentError as error:
@@ -203,7 +214,7 @@ class HubCore:
                 self._plan_one(channel, address, replacement, mode, degraded, planned,
                                depth + 1, reply_to, options)
             return
-        planned.append(PlannedSend(channel, item, exchange))
+        planned.append(PlannedSend(channel, item, exchange, quoted=quote is not None))
 
     def _check_window(self, channel: Channel, address: Address, items: list[Any],
                       now: datetime, options: Mapping[str, Any]) -> None:
@@ -264,13 +275,40 @@ class HubCore:
         except ConfigurationError as error:
             logger.error("webhook cannot be checked: %s", error, extra={"channel": name})
             return WebhookResponse(status=500, body=b"channel misconfigured"), []
-        fresh = [e for e in events if self.is_new(e)]
-        for event in fresh:
-            if isinstance(event, CUSTOMER_ACTIVITY):
-                address = Address(channel=event.channel, account=event.recipient.account,
-                                  user=event.sender.user)
-                self.store.touch_user(str(address), event.timestamp)
-        return WebhookResponse(status=200, body=b"OK"), fresh
+        return WebhookResponse(status=200, body=b"OK"), self.fresh(events)
+
+    def observe(self, event: Event) -> None:
+        """Update what the store knows of the conversation from one new event."""
+        address = str(Address(channel=event.channel, account=event.recipient.account,
+                              user=event.sender.user))
+        if isinstance(event, CUSTOMER_ACTIVITY):
+            self.store.touch_user(address, event.timestamp)
+        if isinstance(event, ConversationClosed):
+            self.store.update_conversation(address, closed=True)
+        elif isinstance(event, CUSTOMER_ACTIVITY) or event.capabilities is not None:
+            values: dict[str, Any] = {"closed": False} if isinstance(event, CUSTOMER_ACTIVITY) else {}
+            if event.capabilities is not None:
+                values["capabilities"] = sorted(event.capabilities)
+            self.store.update_conversation(address, **values)
+
+    def followup(self, event: Event) -> tuple[Channel | None, Exchange | None]:
+        """The channel and exchange that resolve ``event`` into other events, if it needs one."""
+        try:
+            channel = self.channel_for(Address(channel=event.channel, account=event.recipient.account,
+                                               user=event.sender.user))
+        except ConfigurationError:
+            try:
+                channel = self.channel_named(event.channel)
+            except ConfigurationError:
+                return None, None
+        return channel, channel.followup_exchange(event)
+
+    def fresh(self, events: Iterable[Event]) -> list[Event]:
+        """The events of ``events`` not seen before, recorded in the store."""
+        out = [e for e in events if self.is_new(e)]
+        for event in out:
+            self.observe(event)
+        return out
 
     def is_new(self, event: Event) -> bool:
         """Record ``event``'s dedup key; False if it was seen before (a re-delivery)."""

@@ -23,13 +23,14 @@ content                   rungs, tried in order
                           the channel cannot mix → text with the links written out
 ``QuickReplies``          reply buttons (≤ max buttons) → list picker → numbered text
 ``ListPicker``            quick replies (≤ max quick replies, no descriptions lost) → carousel of
-                          cards with a Select button (≤ max cards) → numbered text
+                          cards with a button to pick each (≤ max cards) → numbered text
 ``TimePicker``            list picker of the slots (in the picker's timezone) → numbered text
 ``Carousel``              one image (or text) message per card, its buttons after it
 ``RichLink``              text with the title and the URL, link preview on
 ``Location``              text with the place and a map link
 ``Contacts``              text with the names, phones and emails
 ``Sticker``               image
+media with a caption      the media, then the caption as a text (channels without captions)
 ``Typing``, ``MarkRead``  dropped (they have no visible content)
 ``Reaction``              dropped
 ``Template``, ``Raw``     never degraded: they are channel-specific by nature
@@ -58,6 +59,7 @@ from .content import (
     ListPicker,
     ListSection,
     Location,
+    Media,
     QuickReplies,
     QuickReply,
     RichLink,
@@ -269,10 +271,11 @@ def _degrade_list(content: ListPicker, caps: Capabilities) -> Degraded | None:
         and caps.max_card_buttons >= 1
     ):
         cards = [Card(title=i.title, subtitle=i.description, image_url=i.image_url,
-                      buttons=[Button.reply(i.id, "Select")]) for i in items]
+                      buttons=[Button.reply(i.id, i.title[: caps.max_button_title])])
+                 for i in items]
         return Degraded(contents=[Text(text=content.text), Carousel(cards=cards)],
                         rule=f"list.as_carousel: list of {len(items)} items sent as a carousel "
-                        "of cards with a Select button each")
+                        "of cards, each with a button to pick it")
     if (
         not content.multiple_selection
         and caps.supports("list")
@@ -353,6 +356,15 @@ def _degrade_sticker(content: Sticker, caps: Capabilities) -> Degraded | None:
     return Degraded(contents=[image], rule="sticker.as_image: sticker sent as an image")
 
 
+def _degrade_media(content: Media, caps: Capabilities) -> Degraded | None:
+    if not content.caption or len(content.caption) <= caps.max_caption_length:
+        return None
+    bare = content.model_copy(update={"caption": None})
+    kind = getattr(content, "kind", "media")
+    return Degraded(contents=[bare, Text(text=content.caption)],
+                    rule=f"{kind}.caption_as_text: the caption sent as a text after the {kind}")
+
+
 def _drop(what: str) -> Callable[[Any, Capabilities], Degraded]:
     def rule(content: Any, caps: Capabilities) -> Degraded:
         return Degraded(contents=[], rule=f"{what}.dropped: {caps.channel} has no {what}")
@@ -372,11 +384,15 @@ LADDER: dict[str, Callable[[Any, Capabilities], Degraded | None]] = {
     "location": _degrade_location,
     "contacts": _degrade_contacts,
     "sticker": _degrade_sticker,
+    "image": _degrade_media,
+    "video": _degrade_media,
+    "audio": _degrade_media,
+    "file": _degrade_media,
     "typing": _drop("typing"),
     "mark_read": _drop("mark_read"),
     "reaction": _drop("reaction"),
 }
-"""Next rung for each content kind; kinds absent here (templates, raw, media) are never degraded."""
+"""Next rung for each content kind; kinds absent here (templates, raw) are never degraded."""
 
 
 def degrade(content: AnyContent, caps: Capabilities) -> Degraded | None:

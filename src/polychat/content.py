@@ -12,6 +12,7 @@ channel lacks by the documented ladder in :mod:`polychat.capabilities`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -19,6 +20,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from ._model import PolychatModel
 
 __all__ = [
+    "AuthRequest",
     "Audio",
     "Button",
     "Buttons",
@@ -28,6 +30,9 @@ __all__ = [
     "Contacts",
     "Content",
     "File",
+    "Form",
+    "FormOption",
+    "FormPage",
     "Image",
     "ListItem",
     "ListPicker",
@@ -35,6 +40,8 @@ __all__ = [
     "Location",
     "MarkRead",
     "Media",
+    "PaymentItem",
+    "PaymentRequest",
     "QuickReply",
     "Raw",
     "Reaction",
@@ -86,6 +93,9 @@ class Media(PolychatModel):
     """Inbound only: the platform's checksum of the file, when given."""
     size: int | None = None
     """Size in bytes, when known."""
+    ref: dict[str, str] | None = Field(default=None, repr=False)
+    """Inbound only: what the platform needs to fetch the file (Apple: MMCS owner, signature and
+    decryption key). Treat it as a secret."""
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -445,6 +455,105 @@ class Raw(PolychatModel):
     kind: Literal["raw"] = "raw"
 
 
+class PaymentItem(PolychatModel):
+    """One line of a payment request. Amounts are decimals, never floats."""
+
+    label: str
+    amount: Decimal
+    pending: bool = False
+    """The amount is not final yet (Apple Pay ``type: pending``)."""
+
+
+class PaymentRequest(PolychatModel):
+    """Ask the customer to pay (Apple Pay in Apple Messages for Business).
+
+    ``merchant`` is the Apple Pay merchant configuration (``merchantIdentifier``,
+    ``supportedNetworks``, ``merchantCapabilities``…), ``merchant_session`` the opaque session the
+    Apple Pay gateway returned for this payment, ``endpoints`` your ``paymentGatewayUrl`` and the
+    optional update / fallback URLs. The payment token goes to your gateway, not to the hub.
+    """
+
+    title: str
+    """Title of the bubble the customer taps."""
+    items: list[PaymentItem]
+    total: Decimal
+    total_label: str = "Total"
+    currency: str
+    """ISO 4217 code, e.g. ``USD``."""
+    country: str
+    """ISO 3166 code of the merchant, e.g. ``US``."""
+    merchant: dict[str, Any]
+    merchant_session: dict[str, Any] | None = None
+    endpoints: dict[str, str]
+    required_billing_fields: list[str] = Field(default_factory=list)
+    required_shipping_fields: list[str] = Field(default_factory=list)
+    subtitle: str | None = None
+    kind: Literal["payment_request"] = "payment_request"
+
+
+class AuthRequest(PolychatModel):
+    """Ask the customer to sign in with your OAuth 2 provider (Apple authentication message)."""
+
+    title: str
+    """Title of the bubble the customer taps."""
+    scope: list[str]
+    state: str
+    """Your opaque value, returned with the result (check it)."""
+    redirect_uri: str
+    response_type: str = "code"
+    subtitle: str | None = None
+    reply_title: str = "Signed in"
+    """Title of the bubble once the customer signed in."""
+    kind: Literal["auth_request"] = "auth_request"
+
+
+class FormOption(PolychatModel):
+    """One choice of a form page."""
+
+    id: str
+    title: str
+    value: str | None = None
+
+
+class FormPage(PolychatModel):
+    """One page of a form.
+
+    ``type`` is ``select`` (tap one or several ``options``), ``picker`` (a wheel of ``options``),
+    ``date`` (a date picker) or ``input`` (free text; ``placeholder``, ``keyboard``).
+    """
+
+    id: str
+    type: Literal["select", "picker", "date", "input"]
+    title: str
+    subtitle: str | None = None
+    options: list[FormOption] = Field(default_factory=list)
+    multiple_selection: bool = False
+    placeholder: str | None = None
+    keyboard: str | None = None
+    """Keyboard hint for ``input`` pages (``default``, ``emailAddress``, ``numberPad``…)."""
+    required: bool = True
+    next_page: str | None = None
+    """Id of the page after this one; ``None`` submits the form."""
+
+
+class Form(PolychatModel):
+    """A multi-page form the customer fills in (Apple Messages forms)."""
+
+    title: str
+    """Title of the bubble the customer taps."""
+    pages: list[FormPage]
+    subtitle: str | None = None
+    show_summary: bool = True
+    kind: Literal["form"] = "form"
+
+    @field_validator("pages")
+    @classmethod
+    def _some(cls, v: list[FormPage]) -> list[FormPage]:
+        if not v:
+            raise ValueError("a form needs at least one page")
+        return v
+
+
 class Unsupported(PolychatModel):
     """Inbound content polychat does not model (a poll, an order…); the item is in the event's raw."""
 
@@ -456,7 +565,7 @@ class Unsupported(PolychatModel):
 Content = Annotated[
     Text | Image | Video | Audio | File | Sticker | Location | Contacts | Buttons | QuickReplies
     | ListPicker | Carousel | TimePicker | Template | Reaction | RichLink | Typing | MarkRead | Raw
-    | Unsupported,
+    | PaymentRequest | AuthRequest | Form | Unsupported,
     Field(discriminator="kind"),
 ]
 """Any content model, discriminated by ``kind``."""

@@ -66,6 +66,9 @@ class Event(PolychatModel):
     """When the platform says the event happened (aware, UTC)."""
     sender_name: str | None = None
     """The customer's display name, when the platform sends one."""
+    capabilities: frozenset[str] | None = None
+    """What the customer's device says it can show, when the platform tells (Apple
+    ``capability-list``: ``QUICK``, ``LIST``, ``TIME``, ``AUTH``, ``AUTH2``, ``FORM``)."""
     raw: Any = Field(default=None, repr=False)
     """The platform item exactly as received (one element of the webhook's arrays)."""
 

@@ -17,8 +17,12 @@ does not stop the other events of the batch; the platform still gets its 200.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar
 
@@ -29,7 +33,7 @@ from ._hubcore import HubCore, SendResult
 from .address import Address
 from .channels._base import Channel
 from .content import MarkRead, Media, Typing
-from .errors import ConfigurationError
+from .errors import ConfigurationError, PolychatError
 from .events import Event
 from .stores import Store
 from .wire import WebhookRequest, WebhookResponse
@@ -213,6 +217,7 @@ class AsyncHub(_HubBase):
                  retry: RetryPolicy | None = None) -> None:
         self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
         self.http = AsyncTransport(transport=transport, timeout=timeout, retry=retry)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _check_handler(self, handler: Callable[..., Any]) -> None:
         if not callable(handler):
@@ -230,15 +235,32 @@ class AsyncHub(_HubBase):
             UnsupportedContent / ContentError: content the channel cannot send (see on_unsupported).
             WindowClosed: the customer is known to be outside the window (``window="check"``).
             PlatformError: the platform refused the request (after retries, when retryable).
+                When a list of content fails part-way, the error's ``sent_message_ids`` lists
+                the ids of the messages that did go out before it.
         """
         address = Address.parse(to) if isinstance(to, str) else to
         planned, degraded = self.core.plan(address, content, reply_to=reply_to,
                                            on_unsupported=on_unsupported, options=options)
         _log_degraded(address, degraded)
         ids: list[str] = []
-        for step in planned:
-            ids.extend(await self.http.run(step.channel, step.exchange) or [])
+        async with self._conversation_lock(address):
+            for step in planned:
+                try:
+                    ids.extend(await self.http.run(step.channel, step.exchange) or [])
+                except PolychatError as error:
+                    error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
+                    raise
         return SendResult(address=address, message_ids=ids, degraded=degraded)
+
+    def _conversation_lock(self, address: Address) -> asyncio.Lock | contextlib.nullcontext[None]:
+        """Serialise sends per conversation on channels that do not keep order (Apple)."""
+        if self.core.channel_for(address).capabilities.ordered_delivery:
+            return contextlib.nullcontext()
+        key = str(address)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
 
     async def download(self, address: Address, media: Media) -> tuple[bytes, str]:
         """Download inbound media through the channel serving ``address``: (bytes, mime type)."""
@@ -255,21 +277,37 @@ class AsyncHub(_HubBase):
 
     async def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""
-        for event in events:
-            route = self.core.route_for(event)
-            if route is None:
-                logger.debug("no handler for %s", type(event).__name__,
+        for item in events:
+            for event in await self._resolve(item):
+                await self._dispatch_one(event)
+
+    async def _resolve(self, event: Event) -> list[Event]:
+        channel, exchange = self.core.followup(event)
+        if channel is None or exchange is None:
+            return [event]
+        try:
+            resolved: list[Event] = await self.http.run(channel, exchange)
+        except PolychatError as error:
+            logger.warning("could not resolve %s: %s", event.id, error,
+                           extra={"channel": event.channel, "event_id": event.id})
+            return [event]
+        return self.core.fresh(resolved)
+
+    async def _dispatch_one(self, event: Event) -> None:
+        route = self.core.route_for(event)
+        if route is None:
+            logger.debug("no handler for %s", type(event).__name__,
+                         extra={"channel": event.channel, "event_id": event.id})
+            return
+        try:
+            result = route.handler(event, Context(self, event))
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            logger.exception("handler %s failed on %s %s",
+                             getattr(route.handler, "__qualname__", route.handler),
+                             type(event).__name__, event.id,
                              extra={"channel": event.channel, "event_id": event.id})
-                continue
-            try:
-                result = route.handler(event, Context(self, event))
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                logger.exception("handler %s failed on %s %s",
-                                 getattr(route.handler, "__qualname__", route.handler),
-                                 type(event).__name__, event.id,
-                                 extra={"channel": event.channel, "event_id": event.id})
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -300,6 +338,8 @@ class Hub(_HubBase):
                  retry: RetryPolicy | None = None) -> None:
         self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
         self.http = SyncTransport(transport=transport, timeout=timeout, retry=retry)
+        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+        self._locks_guard = threading.Lock()
 
     def _check_handler(self, handler: Callable[..., Any]) -> None:
         if inspect.iscoroutinefunction(handler):
@@ -317,8 +357,13 @@ class Hub(_HubBase):
                                            on_unsupported=on_unsupported, options=options)
         _log_degraded(address, degraded)
         ids: list[str] = []
-        for step in planned:
-            ids.extend(self.http.run(step.channel, step.exchange) or [])
+        with self._conversation_lock(address):
+            for step in planned:
+                try:
+                    ids.extend(self.http.run(step.channel, step.exchange) or [])
+                except PolychatError as error:
+                    error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
+                    raise
         return SendResult(address=address, message_ids=ids, degraded=degraded)
 
     def download(self, address: Address, media: Media) -> tuple[bytes, str]:
@@ -335,19 +380,46 @@ class Hub(_HubBase):
 
     def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""
-        for event in events:
-            route = self.core.route_for(event)
-            if route is None:
-                logger.debug("no handler for %s", type(event).__name__,
+        for item in events:
+            for event in self._resolve(item):
+                self._dispatch_one(event)
+
+    def _resolve(self, event: Event) -> list[Event]:
+        channel, exchange = self.core.followup(event)
+        if channel is None or exchange is None:
+            return [event]
+        try:
+            resolved: list[Event] = self.http.run(channel, exchange)
+        except PolychatError as error:
+            logger.warning("could not resolve %s: %s", event.id, error,
+                           extra={"channel": event.channel, "event_id": event.id})
+            return [event]
+        return self.core.fresh(resolved)
+
+    def _dispatch_one(self, event: Event) -> None:
+        route = self.core.route_for(event)
+        if route is None:
+            logger.debug("no handler for %s", type(event).__name__,
+                         extra={"channel": event.channel, "event_id": event.id})
+            return
+        try:
+            route.handler(event, SyncContext(self, event))
+        except Exception:
+            logger.exception("handler %s failed on %s %s",
+                             getattr(route.handler, "__qualname__", route.handler),
+                             type(event).__name__, event.id,
                              extra={"channel": event.channel, "event_id": event.id})
-                continue
-            try:
-                route.handler(event, SyncContext(self, event))
-            except Exception:
-                logger.exception("handler %s failed on %s %s",
-                                 getattr(route.handler, "__qualname__", route.handler),
-                                 type(event).__name__, event.id,
-                                 extra={"channel": event.channel, "event_id": event.id})
+
+    def _conversation_lock(self, address: Address) -> threading.Lock | contextlib.nullcontext[None]:
+        """Serialise sends per conversation on channels that do not keep order (Apple)."""
+        if self.core.channel_for(address).capabilities.ordered_delivery:
+            return contextlib.nullcontext()
+        with self._locks_guard:
+            key = str(address)
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+            return lock
 
     def close(self) -> None:
         """Close the HTTP client."""

@@ -120,6 +120,8 @@ class HttpRequest:
     headers: dict[str, str] = field(default_factory=dict)
     json: Any | None = None
     content: bytes | None = None
+    accept: frozenset[int] = frozenset()
+    """Non-2xx statuses the exchange handles itself (the transport hands them back, no error)."""
 
     def __repr__(self) -> str:
         return f"<HttpRequest {self.method} {redact_url(self.url)}>"

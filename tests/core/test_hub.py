@@ -172,3 +172,38 @@ def test_routing_by_account_and_registration_errors() -> None:
         AsyncHub(make_wa(), make_wa())
     with pytest.raises(polychat.ConfigurationError):
         hub.on(str)  # type: ignore[arg-type]
+
+
+@respx.mock
+async def test_download_refetches_an_expired_media_url() -> None:
+    first, second = ({"url": f"https://lookaside.fbsbx.com/x?mid=1&v={n}", "mime_type": "image/jpeg"}
+                     for n in (1, 2))
+    lookup = respx.get("https://graph.facebook.com/v25.0/4490709327384033").mock(side_effect=[
+        httpx.Response(200, json=first), httpx.Response(200, json=second)])
+    respx.get("https://lookaside.fbsbx.com/x?mid=1&v=1").mock(return_value=httpx.Response(404))
+    fresh = respx.get("https://lookaside.fbsbx.com/x?mid=1&v=2").mock(
+        return_value=httpx.Response(200, content=b"jpeg-bytes"))
+    hub = AsyncHub(make_wa())
+    data, mime = await hub.download(USER, polychat.Image(media_id="4490709327384033"))
+    assert (data, mime) == (b"jpeg-bytes", "image/jpeg")
+    assert lookup.call_count == 2 and fresh.called
+    assert fresh.calls.last.request.headers["authorization"] == "Bearer EAAG-FAKE"
+
+
+@respx.mock
+async def test_partial_sends_report_the_ids_that_went_out() -> None:
+    respx.post(MESSAGES).mock(side_effect=[accepted(1), httpx.Response(400, json={"error": {
+        "message": "(#131026) Message undeliverable", "code": 131026}})])
+    hub = AsyncHub(make_wa(), window="ignore")
+    with pytest.raises(polychat.RecipientUnreachable) as info:
+        await hub.send(USER, [Text("one"), Text("two")])
+    assert info.value.sent_message_ids == ["wamid.SENT1"]  # type: ignore[attr-defined]
+
+
+@respx.mock
+async def test_quote_skips_reactions_and_goes_on_the_first_message() -> None:
+    route = respx.post(MESSAGES).mock(side_effect=[accepted(1), accepted(2)])
+    hub = AsyncHub(make_wa())
+    await hub.send(USER, [polychat.Reaction("wamid.Q", "👍"), Text("sure")], reply_to="wamid.Q")
+    bodies = [json.loads(c.request.content) for c in route.calls]
+    assert "context" not in bodies[0] and bodies[1]["context"] == {"message_id": "wamid.Q"}

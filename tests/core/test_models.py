@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -64,6 +65,16 @@ ALL_CONTENT = [
     Typing(on=True, message_id="wamid.X"),
     MarkRead("wamid.X"),
     Raw("whatsapp", {"type": "text", "text": {"body": "raw"}}),
+    polychat.PaymentRequest(
+        title="Pay for your order", items=[polychat.PaymentItem(label="Mug", amount=Decimal("12.00"))],
+        total=Decimal("12.00"), currency="EUR", country="FR",
+        merchant={"merchantIdentifier": "merchant.com.example"},
+        endpoints={"paymentGatewayUrl": "https://pay.example.com/gateway"}),
+    polychat.AuthRequest(title="Sign in", scope=["openid"], state="nonce-1",
+                         redirect_uri="https://example.com/oauth"),
+    polychat.Form(title="Return", pages=[polychat.FormPage(
+        id="0", type="select", title="Why?",
+        options=[polychat.FormOption(id="1", title="Broken", value="broken")])]),
 ]
 
 

@@ -118,7 +118,7 @@ class Channel(abc.ABC):
     def redact(self, text: str) -> str:
         """Remove this channel's secrets from ``text`` (for log lines and error messages)."""
         for secret in self._secrets():
-            if secret:
+            if len(secret) >= 6:  # shorter values would mangle ordinary words
                 text = text.replace(secret, "[redacted]")
         return text
 
@@ -137,6 +137,22 @@ class Channel(abc.ABC):
         for some options (Messenger's ``HUMAN_AGENT`` tag gives 7 days).
         """
         return self.capabilities.window
+
+    def conversation_options(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        """Send options implied by what is known of the conversation (``state`` from the store).
+
+        Apple passes the device's ``capability-list`` this way; the default adds nothing.
+        """
+        return {}
+
+    def followup_exchange(self, event: Event) -> Exchange | None:
+        """An exchange that turns ``event`` into the events it stands for, or ``None``.
+
+        Apple's ``interactiveDataRef`` (a reply too large to send inline) needs downloads before it
+        can be parsed; the hub runs this exchange before dispatching and dispatches its result
+        (a list of events) instead.
+        """
+        return None
 
     @staticmethod
     def refuse_options(channel: str, options: Mapping[str, Any], known: frozenset[str]) -> None:

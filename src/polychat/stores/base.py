@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["Store"]
 
@@ -28,4 +28,12 @@ class Store(Protocol):
 
     def last_user_activity(self, address: str) -> datetime | None:
         """When the customer at ``address`` was last active, or None if unknown."""
+        ...
+
+    def conversation(self, address: str) -> dict[str, Any]:
+        """What is known of the conversation at ``address`` (``closed``, ``capabilities``…)."""
+        ...
+
+    def update_conversation(self, address: str, **values: Any) -> None:
+        """Merge ``values`` into the conversation state at ``address``."""
         ...

@@ -7,6 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 __all__ = ["MemoryStore"]
 
@@ -33,6 +34,7 @@ class MemoryStore:
         self._clock = clock
         self._keys: OrderedDict[str, float] = OrderedDict()
         self._users: OrderedDict[str, datetime] = OrderedDict()
+        self._conversations: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def remember(self, key: str, ttl: float) -> bool:
@@ -69,6 +71,19 @@ class MemoryStore:
         """The customer's latest recorded activity, or None."""
         with self._lock:
             return self._users.get(address)
+
+    def conversation(self, address: str) -> dict[str, Any]:
+        """A copy of the conversation state at ``address`` (empty when unknown)."""
+        with self._lock:
+            return dict(self._conversations.get(address, {}))
+
+    def update_conversation(self, address: str, **values: Any) -> None:
+        """Merge ``values`` into the conversation state at ``address``."""
+        with self._lock:
+            self._conversations.setdefault(address, {}).update(values)
+            self._conversations.move_to_end(address)
+            while len(self._conversations) > self.max_users:
+                self._conversations.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._keys)

@@ -1,5 +1,6 @@
 """A dependency-free ASGI app serving a hub's webhooks (uvicorn, hypercorn, or mounted in
-Starlette/FastAPI with ``app.mount("/webhooks", hub.asgi(path_prefix=""))``).
+Starlette/FastAPI with ``app.mount("/webhooks", hub.asgi(path_prefix=""))``: the mount point,
+passed as ``root_path``, is stripped from the path).
 
 Routes: ``GET {prefix}/{channel}`` (subscription handshake) and ``POST {prefix}/{channel}``
 (events). A POST is verified and parsed, answered (200, or 401/400 for a bad signature or body),
@@ -43,7 +44,11 @@ class ASGIApp:
             return
         if scope["type"] != "http":
             return
-        name = self._channel_name(scope.get("path", ""))
+        path = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]  # mounted (Starlette passes the full path and the mount point)
+        name = self._channel_name(path)
         if name is None:
             await _respond(send, WebhookResponse(status=404, body=b"not found"))
             return

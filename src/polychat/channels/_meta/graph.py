@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from polychat._redact import redact_text
 from polychat.errors import (
     AuthError,
     PermanentError,
@@ -82,15 +83,12 @@ class GraphError:
     is_transient: bool | None
 
 
-#: Meta access tokens (user, Page, system-user) start with ``EAA``. Meta does not echo tokens in
-#: error messages, but if one ever did, it must not reach a log line through ``str(err)``.
-_TOKEN_RE = re.compile(r"\bEAA[A-Za-z0-9_-]{20,}")
+#: Meta does not echo tokens in error messages, but if one ever did (a bare ``EAA…`` token, or a
+#: request URL with ``access_token=…``), it must not reach a log line through ``str(err)``:
+#: :func:`polychat._redact.redact_text` masks both.
+_scrub = redact_text
 #: Older messages start with ``(#<code>)``; used when the ``code`` field itself is missing.
 _CODE_PREFIX_RE = re.compile(r"^\s*\(#(\d+)\)")
-
-
-def _scrub(text: str) -> str:
-    return _TOKEN_RE.sub("[redacted]", text)
 
 
 def _int(value: Any) -> int | None:

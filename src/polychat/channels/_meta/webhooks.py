@@ -41,8 +41,10 @@ def check_signature(request: WebhookRequest, app_secret: str) -> None:
         raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
 
 
-def decode_json_body(request: WebhookRequest, expected_object: str) -> dict[str, Any]:
+def decode_json_body(request: WebhookRequest, expected_object: str | None) -> dict[str, Any]:
     """Decode a Meta webhook body and check its ``object`` and ``entry`` list.
+
+    With ``expected_object=None`` any string ``object`` is accepted (the caller routes on it).
 
     Raises:
         MalformedPayload: not JSON, not an object, another ``object`` value, or no ``entry`` list.
@@ -56,7 +58,10 @@ def decode_json_body(request: WebhookRequest, expected_object: str) -> dict[str,
         raise MalformedPayload(f"webhook body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedPayload("webhook body is not a JSON object")
-    if data.get("object") != expected_object:
+    if expected_object is None:
+        if not isinstance(data.get("object"), str):
+            raise MalformedPayload("webhook body has no 'object' name")
+    elif data.get("object") != expected_object:
         raise MalformedPayload(
             f"webhook object is {data.get('object')!r}, expected {expected_object!r}"
         )

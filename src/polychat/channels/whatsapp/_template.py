@@ -28,8 +28,8 @@ from ._check import check_length, fail
 
 __all__ = ["COMPONENT_TYPES", "template_object"]
 
-COMPONENT_TYPES = frozenset({"header", "body", "footer", "button", "carousel",
-                             "limited_time_offer"})
+COMPONENT_TYPES = frozenset({"header", "body", "button", "carousel", "limited_time_offer"})
+"""Component types a template SEND carries (a footer has no parameters, so it is never sent)."""
 """Component ``type`` values a template send may carry."""
 
 _NAMEABLE = frozenset({"text", "currency", "date_time"})

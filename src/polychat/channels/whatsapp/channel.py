@@ -156,7 +156,8 @@ class WhatsApp(Channel):
             if not isinstance(info, dict) or not isinstance(info.get("url"), str):
                 raise PlatformError("media lookup returned no url", channel=self.name,
                                     http_status=meta.status_code)
-            data = yield HttpRequest(method="GET", url=info["url"], headers=self.auth_headers())
+            data = yield HttpRequest(method="GET", url=info["url"], headers=self.auth_headers(),
+                                     accept=frozenset({404}))
             if data.status_code == 404 and attempt == 0:
                 continue
             if not data.ok:
