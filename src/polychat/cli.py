@@ -1,8 +1,9 @@
 """The ``polychat`` command: ``polychat demo`` plays a shop conversation on the simulator.
 
-``polychat demo`` loads ``examples/order_bot.py`` (shipped in the package), builds its hub over
-simulated channels with obviously fake credentials, and plays a scripted customer conversation,
-printing what the customer sends and what their phone shows in return.
+``polychat demo`` loads ``examples/order_bot.py`` (shipped in the package), builds ONE hub over
+every simulated channel with obviously fake credentials, and plays the same scripted customer
+conversation on each, printing what the customer sends and what their app shows in return — the
+same bot code producing each platform's native UI.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from typing import Any
 
 __all__ = ["main"]
 
-FAKE = {
-    "phone_number_id": "106540352242922",
-    "access_token": "EAAG-demo-token-not-real",
-    "app_secret": "demo-app-secret-not-real",
-    "verify_token": "demo-verify-token",
-}
+def demo_channels() -> list[Any]:
+    """The channels the demo simulates, with obviously fake credentials."""
+    from . import Messenger, WhatsApp
+
+    return [
+        WhatsApp(phone_number_id="106540352242922", access_token="EAAG-demo-token-not-real",
+                 app_secret="demo-app-secret-not-real", verify_token="demo-verify-token"),
+        Messenger(page_id="108457560940232", page_access_token="EAAG-demo-page-token-not-real",
+                  app_secret="demo-app-secret-not-real", verify_token="demo-verify-token"),
+    ]
+
 
 #: The scripted conversation: (action, argument, what the customer does, in words).
 SCRIPT: list[tuple[str, Any]] = [
@@ -95,56 +101,69 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join([prefix + lines[0]] + [" " * len(prefix) + line for line in lines[1:]])
 
 
-async def run_demo(bot_path: str | None = None, *, out: Any = None) -> int:
-    """Play the scripted conversation; print the transcript to ``out`` (stdout by default)."""
-    from . import WhatsApp
+async def run_demo(bot_path: str | None = None, *, out: Any = None,
+                   channels: Sequence[str] | None = None) -> int:
+    """Play the scripted conversation on every simulated channel; print the transcript.
+
+    Args:
+        bot_path: the bot module (default: the shipped ``examples/order_bot.py``).
+        out: where to write (default: stdout).
+        channels: only these channel names (default: all).
+    """
     from .testing import Simulator
 
     write = (out or sys.stdout).write
     bot = load_bot(bot_path)
-    sim = Simulator()
-    channel = WhatsApp(**FAKE)
-    hub = bot.create_hub(channel)
-    sim.attach(hub)
+    selected = [c for c in demo_channels() if channels is None or c.name in channels]
+    if not selected:
+        raise SystemExit(f"no such demo channel: {', '.join(channels or [])}")
+    hub = bot.create_hub(*selected)
+    sim = Simulator(hub)
     notes = _DegradeNotes()
     hub_logger = logging.getLogger("polychat.hub")
     hub_logger.addHandler(notes)
+    level = hub_logger.level
     hub_logger.setLevel(logging.INFO)
-    customer = sim.user("whatsapp", name="Ada Lovelace")
-    write(f"polychat demo — {Path(bot.__file__ or 'bot').name} on the simulated "
-          f"{channel.name} (phone number id {channel.phone_number_id})\n")
-    write("=" * 78 + "\n")
+    write(f"polychat demo — {Path(bot.__file__ or 'bot').name}: one bot, "
+          f"{len(selected)} simulated channel{'s' if len(selected) > 1 else ''}\n")
     try:
-        for action, argument in SCRIPT:
-            write("\n" + _indent(_describe(action, argument), "👤 Ada  ▸ ") + "\n")
-            before = len(notes.notes)
-            webhooks_before = len(sim.webhooks) + 1  # the customer's own webhook comes first
-            replies = await getattr(customer, action)(argument)
-            for rule in notes.notes[before:]:
-                write(f"   ↺ degraded: {rule}\n")
-            for reply in replies:
-                write(_indent(reply.view, "🏪 Shop ◂ ") + "\n")
-            seen = len(sim.webhooks)
-            statuses = _statuses(sim.webhooks[webhooks_before:seen])
-            if statuses:
-                write(f"   ✓ {statuses}\n")
+        for channel in selected:
+            write("\n" + "=" * 78 + "\n")
+            write(f"{channel.name} (business account {channel.account})\n")
+            write("=" * 78 + "\n")
+            customer = sim.user(channel.name, name="Ada Lovelace")
+            for action, argument in SCRIPT:
+                write("\n" + _indent(_describe(action, argument), "👤 Ada  ▸ ") + "\n")
+                before = len(notes.notes)
+                webhooks_before = len(sim.webhooks) + 1  # the customer's own webhook comes first
+                replies = await getattr(customer, action)(argument)
+                for rule in notes.notes[before:]:
+                    write(f"   ↺ degraded: {rule}\n")
+                for reply in replies:
+                    write(_indent(reply.view, "🏪 Shop ◂ ") + "\n")
+                statuses = _statuses(sim, sim.webhooks[webhooks_before:])
+                if statuses:
+                    write(f"   ✓ {statuses}\n")
     finally:
         hub_logger.removeHandler(notes)
+        hub_logger.setLevel(level)
         await hub.aclose()
     write("\n" + "=" * 78 + "\n")
-    total = len(sim.webhooks)
-    write(f"{len(sim.sent)} messages sent, {total} signed webhooks delivered, "
+    write(f"{len(sim.sent)} messages sent, {len(sim.webhooks)} signed webhooks delivered, "
           f"{len(sim.requests)} API calls — all on the simulator, no credentials.\n")
     return 0
 
 
-def _statuses(webhooks: list[Any]) -> str:
+def _statuses(sim: Any, webhooks: list[Any]) -> str:
+    """Count the delivery statuses among ``webhooks``, parsed by the channels themselves."""
+    from .events import MessageStatus
+
     counts: dict[str, int] = {}
-    for _channel, body, _response in webhooks:
-        for entry in body.get("entry", []):
-            for change in entry.get("changes", []):
-                for status in change.get("value", {}).get("statuses", []):
-                    counts[status["status"]] = counts.get(status["status"], 0) + 1
+    for name, body, _response in webhooks:
+        channel = sim.hub.core.channel_named(name)
+        for event in channel.parse(sim.fake(name).webhook_request(body)):
+            if isinstance(event, MessageStatus):
+                counts[event.status] = counts.get(event.status, 0) + 1
     return "statuses: " + ", ".join(f"{n} {s}" for s, n in counts.items()) if counts else ""
 
 
@@ -154,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="play the shop bot's conversation on the simulator")
     demo.add_argument("--bot", help="path of a bot module with create_hub(*channels)")
+    demo.add_argument("--channel", action="append", dest="channels",
+                      help="play only on this channel (repeatable; default: all)")
     commands.add_parser("version", help="print the installed version")
     args = parser.parse_args(argv)
     if args.command == "version":
@@ -161,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(__version__)
         return 0
-    return asyncio.run(run_demo(args.bot))
+    return asyncio.run(run_demo(args.bot, channels=args.channels))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -113,3 +113,20 @@ def test_sync_hub_runs_on_the_simulator() -> None:
     (reply,) = asyncio.run(sim.user("whatsapp").says("hello"))
     assert reply.view == "sync says hi"
     assert json.loads(sim.requests[0].content)["to"] == "16505551234"
+
+
+async def test_two_numbers_share_one_simulator_and_callback_data_echoes() -> None:
+    first = make_wa()
+    second = polychat.WhatsApp(phone_number_id="222333444555666", access_token="EAAG-SECOND",
+                               app_secret="fake-secret")
+    hub = AsyncHub(first, second)
+    statuses: list[polychat.MessageStatus] = []
+    hub.on(polychat.MessageStatus)(lambda event, ctx: statuses.append(event))
+    sim = Simulator(hub)
+    await sim.user("whatsapp", account="222333444555666").says("hi")
+    await sim.user("whatsapp", account=PNID).says("hi")
+    result = await hub.send("whatsapp:222333444555666:16505551234", Text("from two"),
+                            callback_data="order-42")
+    await sim.flush()
+    assert result.message_ids and sim.sent[-1].account == "222333444555666"
+    assert {s.callback_data for s in statuses} == {"order-42"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["describe_whatsapp"]
+__all__ = ["describe_messenger", "describe_whatsapp"]
 
 
 def _buttons(titles: list[str]) -> str:
@@ -79,3 +79,68 @@ def describe_whatsapp(body: dict[str, Any]) -> str:
     if kind == "template":
         return f"[template {obj.get('name')} ({(obj.get('language') or {}).get('code')})]"
     return f"[{kind}]"
+
+
+def _messenger_button(button: dict[str, Any]) -> str:
+    kind = button.get("type")
+    if kind == "web_url":
+        return f"[ ↗ {button.get('title')} ]"
+    if kind == "phone_number":
+        return f"[ ☎ {button.get('title')} ]"
+    return f"[ {button.get('title')} ]"
+
+
+def _messenger_template(payload: dict[str, Any]) -> str:
+    kind = payload.get("template_type")
+    if kind == "button":
+        buttons = " ".join(_messenger_button(b) for b in payload.get("buttons", []))
+        return f"{payload.get('text', '')}\n{buttons}"
+    if kind == "generic":
+        cards = []
+        for element in payload.get("elements", []):
+            lines = [f"┃ {element.get('title', '')}"]
+            if element.get("subtitle"):
+                lines.append(f"┃ {element['subtitle']}")
+            if element.get("image_url"):
+                lines.append(f"┃ 🖼 {element['image_url']}")
+            buttons = " ".join(_messenger_button(b) for b in element.get("buttons", []))
+            if buttons:
+                lines.append(f"┃ {buttons}")
+            cards.append("\n".join(lines))
+        return "[carousel]\n" + "\n┠─\n".join(cards)
+    if kind == "media":
+        element = (payload.get("elements") or [{}])[0]
+        return f"[{element.get('media_type', 'media')}] {element.get('url') or element.get('attachment_id')}"
+    return f"[{kind} template]"
+
+
+def describe_messenger(body: dict[str, Any]) -> str:
+    """A Messenger Send API body as the customer would see it, as text."""
+    action = body.get("sender_action")
+    if action == "react":
+        return f"[reacted {(body.get('payload') or {}).get('reaction')}]"
+    if action == "unreact":
+        return "[reaction removed]"
+    if action:
+        return f"[{action}]"
+    message = body.get("message") or {}
+    if "text" in message:
+        text = str(message["text"])
+    else:
+        attachment = message.get("attachment") or {}
+        payload = attachment.get("payload") or {}
+        if attachment.get("type") == "template":
+            text = _messenger_template(payload)
+        else:
+            source = payload.get("url") or f"attachment {payload.get('attachment_id')}"
+            text = f"[{attachment.get('type')}] {source}"
+    replies = [q for q in message.get("quick_replies") or []]
+    if replies:
+        chips = []
+        for reply in replies:
+            kind = reply.get("content_type", "text")
+            title = reply.get("title") if kind == "text" else {
+                "user_phone_number": "☎ my number", "user_email": "✉ my email"}.get(kind, kind)
+            chips.append(f"( {title} )")
+        text += "\n" + " ".join(chips)
+    return text

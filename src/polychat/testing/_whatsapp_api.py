@@ -12,76 +12,58 @@ Inbound webhooks are real-shaped and signed with the app secret.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from ..channels._meta import sign_body
 from ..channels.whatsapp import WhatsApp
+from ._fake import Choice, FakePlatform, StoredMedia
 from ._render_view import describe_whatsapp
 from ._whatsapp_rules import Problem, check_send_body, check_upload, error_envelope
 
 if TYPE_CHECKING:
     from .simulator import SentMessage, Simulator
 
-__all__ = ["FakeWhatsApp"]
+__all__ = ["FakeWhatsApp", "meta_webhook_headers", "parse_multipart"]
 
-WINDOW = timedelta(hours=24)
 LOOKASIDE = "https://lookaside.fbsbx.com/whatsapp_business/attachments/"
 _PATH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<rest>.+)$")
 
 
-@dataclass
-class _StoredMedia:
-    data: bytes
-    mime: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-
-@dataclass
-class FakeWhatsApp:
+class FakeWhatsApp(FakePlatform):
     """One simulated WhatsApp business number (the API side and its webhooks)."""
 
-    sim: Simulator
-    channel: WhatsApp
-    display_phone_number: str = "15550783881"
-    waba_id: str = "102290129340398"
-    media: dict[str, _StoredMedia] = field(default_factory=dict)
-    last_user_message: dict[str, datetime] = field(default_factory=dict)
-    _counter: int = 0
+    name: ClassVar[str] = "whatsapp"
+    display_phone_number = "15550783881"
+    waba_id = "102290129340398"
 
-    # -- identities ----------------------------------------------------------------------------
+    def __init__(self, sim: Simulator, channel: WhatsApp) -> None:
+        super().__init__(sim, channel)
+        self.wa = channel
 
-    @property
-    def account(self) -> str:
-        return self.channel.phone_number_id
-
-    def next_id(self, prefix: str = "wamid.") -> str:
-        self._counter += 1
-        token = base64.b64encode(f"{self.account}:{self._counter:06d}".encode()).decode()
-        return f"{prefix}HBgL{token}"
-
-    def _trace(self) -> str:
-        return f"SimTrace{self._counter:06d}"
+    def next_id(self) -> str:
+        """A new wamid."""
+        token = base64.b64encode(f"{self.account}:{self.tick():06d}".encode()).decode()
+        return f"wamid.HBgL{token}"
 
     # -- HTTP side -----------------------------------------------------------------------------
 
     def handles(self, request: httpx.Request) -> bool:
+        """Requests for this number: its own paths, and the media it holds."""
         url = str(request.url)
         if url.startswith(LOOKASIDE):
-            return True
-        base = self.channel.base_url
-        return url.startswith(base + "/")
+            return (parse_qs(urlsplit(url).query).get("mid") or [""])[0] in self.media
+        if not url.startswith(self.wa.base_url + "/"):
+            return False
+        match = _PATH.match(request.url.path)
+        target = match["rest"].strip("/").split("/")[0] if match else ""
+        return target == self.account or target in self.media or not self.sim.other_fake_claims(
+            self, target)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
@@ -109,13 +91,13 @@ class FakeWhatsApp:
             "operation", "unknown endpoint"))
 
     def _authorised(self, request: httpx.Request) -> bool:
-        expected = f"Bearer {self.channel.access_token.get_secret_value()}"
+        expected = f"Bearer {self.wa.access_token.get_secret_value()}"
         return hmac.compare_digest(str(request.headers.get("authorization", "")).encode(),
                                    expected.encode())
 
     def _error(self, status: int, problem: Problem) -> httpx.Response:
-        return httpx.Response(status, json=error_envelope(problem, self._trace()),
-                              headers={"x-fb-trace-id": self._trace()})
+        return httpx.Response(status, json=error_envelope(problem, self.trace()),
+                              headers={"x-fb-trace-id": self.trace()})
 
     def _messages(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -131,7 +113,7 @@ class FakeWhatsApp:
         user = re.sub(r"[^\d]", "", user) if body.get("to") else user
         message_id = self.next_id()
         kind = body.get("type", "text")
-        sent = self.sim.record(self, user, message_id, body, describe_whatsapp(body))
+        sent = self.sim.record(self, user, message_id, body)
         self._queue_statuses(sent, user, kind)
         contact: dict[str, str] = {"input": str(body.get("to") or body.get("recipient"))}
         contact["wa_id" if body.get("to") else "user_id"] = user
@@ -142,8 +124,7 @@ class FakeWhatsApp:
                                          "messages": [message]})
 
     def _queue_statuses(self, sent: SentMessage, user: str, kind: str) -> None:
-        last = self.last_user_message.get(user)
-        if kind != "template" and (last is None or self.sim.now() - last > WINDOW):
+        if kind != "template" and not self.window_open(user):
             self.sim.queue("whatsapp", self._status(sent, user, "failed"))
             return
         steps = ["sent"] if kind == "reaction" else ["sent", "delivered", "read"]
@@ -151,7 +132,7 @@ class FakeWhatsApp:
             self.sim.queue("whatsapp", self._status(sent, user, status))
 
     def _upload(self, request: httpx.Request) -> httpx.Response:
-        fields, files = _parse_multipart(request)
+        fields, files = parse_multipart(request)
         if "file" not in files:
             return self._error(400, Problem(131008, "Required parameter is missing",
                                             "the multipart body has no 'file' part"))
@@ -159,9 +140,8 @@ class FakeWhatsApp:
         problems = check_upload(fields, filename, mime, len(data))
         if problems:
             return self._error(400, problems[0])
-        media_id = str(10**15 + len(self.media) + 1 + self._counter)
-        self._counter += 1
-        self.media[media_id] = _StoredMedia(data, fields.get("type") or mime)
+        media_id = str(10**15 + self.tick())
+        self.media[media_id] = StoredMedia(data, fields.get("type") or mime)
         return httpx.Response(200, json={"id": media_id})
 
     def _media_info(self, media_id: str) -> httpx.Response:
@@ -199,14 +179,69 @@ class FakeWhatsApp:
             }}]}],
         }
 
-    def inbound(self, user: str, name: str, message: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        """A message webhook from ``user``; returns the envelope and the new message id."""
-        now = self.sim.now()
-        self.last_user_message[user] = now
-        message_id = self.next_id()
-        item = {"from": user, "id": message_id, "timestamp": str(int(now.timestamp())), **message}
-        value = {"contacts": [{"profile": {"name": name}, "wa_id": user}], "messages": [item]}
-        return self.envelope(value), message_id
+    def _inbound(self, user: str, name: str, message: dict[str, Any]) -> dict[str, Any]:
+        self.user_wrote(user)
+        item = {"from": user, "id": self.next_id(),
+                "timestamp": str(int(self.sim.now().timestamp())), **message}
+        return self.envelope({"contacts": [{"profile": {"name": name}, "wa_id": user}],
+                              "messages": [item]})
+
+    def user_text(self, user: str, name: str, text: str, *,
+                  reply_to: str | None = None) -> dict[str, Any]:
+        """A text message webhook (quoting ``reply_to``)."""
+        message: dict[str, Any] = {"type": "text", "text": {"body": text}}
+        if reply_to:
+            message["context"] = {"from": self.display_phone_number, "id": reply_to}
+        return self._inbound(user, name, message)
+
+    def user_choice(self, user: str, name: str, sent: SentMessage,
+                    choice: Choice) -> dict[str, Any]:
+        """A button reply, list reply or template quick-reply webhook."""
+        choice_id, title, kind = choice
+        context = {"from": self.display_phone_number, "id": sent.message_id}
+        if kind == "button":
+            message: dict[str, Any] = {"type": "interactive", "interactive": {
+                "type": "button_reply", "button_reply": {"id": choice_id, "title": title}}}
+        elif kind == "list":
+            message = {"type": "interactive", "interactive": {
+                "type": "list_reply", "list_reply": {"id": choice_id, "title": title}}}
+        else:
+            message = {"type": "button", "button": {"payload": choice_id, "text": title}}
+        return self._inbound(user, name, {**message, "context": context})
+
+    def user_image(self, user: str, name: str, data: bytes, mime: str,
+                   caption: str | None) -> dict[str, Any]:
+        """An image webhook; the bytes are downloadable through the fake media API."""
+        media_id = self.keep_media(data, mime)
+        image: dict[str, Any] = {"mime_type": mime, "sha256": self.media[media_id].sha256,
+                                 "id": media_id}
+        if caption:
+            image["caption"] = caption
+        return self._inbound(user, name, {"type": "image", "image": image})
+
+    def user_location(self, user: str, name: str, latitude: float, longitude: float,
+                      place: str | None, address: str | None) -> dict[str, Any]:
+        """A location webhook."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if place:
+            location["name"] = place
+        if address:
+            location["address"] = address
+        return self._inbound(user, name, {"type": "location", "location": location})
+
+    def user_reaction(self, user: str, name: str, message_id: str,
+                      emoji: str) -> dict[str, Any]:
+        """A reaction webhook."""
+        return self._inbound(user, name, {"type": "reaction",
+                                          "reaction": {"message_id": message_id, "emoji": emoji}})
+
+    def describe(self, body: dict[str, Any]) -> str:
+        """The customer's view of a send body."""
+        return describe_whatsapp(body)
+
+    def choices(self, body: dict[str, Any]) -> list[Choice]:
+        """Reply buttons, list rows and template quick replies of a send body."""
+        return whatsapp_choices(body)
 
     def _status(self, sent: SentMessage, user: str, status: str) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -215,6 +250,8 @@ class FakeWhatsApp:
             "timestamp": str(int(self.sim.now().timestamp())),
             "recipient_id": user,
         }
+        if sent.body.get("biz_opaque_callback_data"):
+            item["biz_opaque_callback_data"] = sent.body["biz_opaque_callback_data"]
         if status == "sent":
             item["pricing"] = {"billable": True, "pricing_model": "PMP", "type":
                                "free_customer_service", "category": "service"}
@@ -235,21 +272,21 @@ class FakeWhatsApp:
 
     def sign(self, body: bytes) -> dict[str, str]:
         """Headers Meta sends with a webhook POST of ``body``."""
-        secret = self.channel.app_secret
-        if secret is None:
-            raise ValueError("the WhatsApp channel has no app_secret to sign webhooks with")
-        return {"Content-Type": "application/json",
-                "X-Hub-Signature-256": sign_body(body, secret.get_secret_value()),
-                "User-Agent": "facebookexternalua"}
-
-    def store_user_media(self, data: bytes, mime: str) -> str:
-        """Keep media a simulated user sends; returns its media id."""
-        media_id = str(2 * 10**15 + len(self.media) + 1)
-        self.media[media_id] = _StoredMedia(data, mime)
-        return media_id
+        return meta_webhook_headers(self.wa.app_secret, body)
 
 
-def _parse_multipart(request: httpx.Request) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
+def meta_webhook_headers(app_secret: Any, body: bytes) -> dict[str, str]:
+    """Headers Meta sends with a webhook POST of ``body`` signed with ``app_secret``."""
+    if app_secret is None:
+        raise ValueError("the channel has no app_secret to sign webhooks with")
+    return {"Content-Type": "application/json",
+            "X-Hub-Signature-256": sign_body(body, app_secret.get_secret_value()),
+            "User-Agent": "facebookexternalua"}
+
+
+def parse_multipart(request: httpx.Request
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
+    """Split a multipart/form-data request into its fields and files (name → filename, data, mime)."""
     content_type = request.headers.get("content-type", "")
     match = re.search(r"boundary=\"?([^\";]+)\"?", content_type)
     fields: dict[str, str] = {}
@@ -296,19 +333,3 @@ def whatsapp_choices(body: dict[str, Any]) -> list[tuple[str, str, str]]:
                         out.append((param["payload"], param["payload"], "template"))
         return out
     return []
-
-
-def whatsapp_choice_item(sent_id: str, business_number: str, choice: tuple[str, str, str]
-                         ) -> dict[str, Any]:
-    """The inbound message item of a tap on ``choice`` in the message ``sent_id``."""
-    choice_id, title, kind = choice
-    context = {"from": business_number, "id": sent_id}
-    if kind == "button":
-        return {"type": "interactive", "context": context,
-                "interactive": {"type": "button_reply",
-                                "button_reply": {"id": choice_id, "title": title}}}
-    if kind == "list":
-        return {"type": "interactive", "context": context,
-                "interactive": {"type": "list_reply", "list_reply": {"id": choice_id,
-                                                                     "title": title}}}
-    return {"type": "button", "context": context, "button": {"payload": choice_id, "text": title}}

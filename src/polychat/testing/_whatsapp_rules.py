@@ -57,6 +57,21 @@ from datetime import date
 from typing import Any, Final
 
 from ..channels.whatsapp.limits import LIMITS
+from ._graph_rules import MISSING as _MISSING
+from ._graph_rules import Problem, Report, graph_error_envelope
+from ._graph_rules import array as _array
+from ._graph_rules import at as _at
+from ._graph_rules import boolean as _boolean
+from ._graph_rules import choice as _choice
+from ._graph_rules import field_array as _field_array
+from ._graph_rules import get as _get
+from ._graph_rules import json_kind as _json_kind
+from ._graph_rules import obj as _object
+from ._graph_rules import objects as _objects
+from ._graph_rules import only as _only
+from ._graph_rules import string as _string
+from ._graph_rules import unique as _unique
+from ._graph_rules import url as _url
 
 __all__ = [
     "INVALID_PARAMETER",
@@ -87,19 +102,13 @@ _TITLES: Final[Mapping[int, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason the Cloud API refuses a request.
+class _Report(Report):
+    """A :class:`~._graph_rules.Report` with the Cloud API's codes."""
 
-    Attributes:
-        code: the Cloud API error code (``100``, ``131008``, ``131009``, ``131051``…).
-        message: the error title, as in ``"(#<code>) <title>"``.
-        details: what exactly is wrong, naming the offending parameter (``error_data.details``).
-    """
-
-    code: int
-    message: str
-    details: str
+    PARAM = INVALID_PARAMETER
+    MISSING = MISSING_PARAMETER
+    VALUE = INVALID_VALUE
+    TITLES = _TITLES
 
 
 def error_envelope(problem: Problem, trace_id: str) -> dict[str, Any]:
@@ -109,15 +118,9 @@ def error_envelope(problem: Problem, trace_id: str) -> dict[str, Any]:
     ...                "AbC")["error"]["message"]
     '(#131009) Parameter value is not valid'
     """
-    return {
-        "error": {
-            "message": f"(#{problem.code}) {problem.message}",
-            "type": "OAuthException",
-            "code": problem.code,
-            "error_data": {"messaging_product": "whatsapp", "details": problem.details},
-            "fbtrace_id": trace_id,
-        }
-    }
+    return graph_error_envelope(
+        problem.code, problem.message, trace_id, subcode=problem.subcode,
+        error_data={"messaging_product": "whatsapp", "details": problem.details})
 
 
 # -- media types (meta.md 4.7) -----------------------------------------------------------------
@@ -180,161 +183,6 @@ def check_upload(fields: Mapping[str, str], filename: str, mime: str, size: int)
         r.add(INVALID_VALUE, "file", f"is {size} bytes; {effective} files may be at most "
               f"{limit} bytes")
     return r.problems
-
-
-# -- reporting and small helpers ---------------------------------------------------------------
-
-class _Missing:
-    """Marks an absent key (``None`` is JSON null, which is a wrong type, not a missing key)."""
-
-
-_MISSING: Final = _Missing()
-
-
-class _Report:
-    """Collects problems while a body is walked."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, code: int, path: str, what: str) -> None:
-        self.problems.append(Problem(code, _TITLES[code], f"{path or 'request body'}: {what}"))
-
-
-def _at(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _object(r: _Report, value: Any, path: str) -> dict[str, Any] | None:
-    """``value`` if it is a JSON object, else report a wrong type."""
-    if isinstance(value, dict):
-        return value
-    r.add(INVALID_PARAMETER, path, f"must be an object, got {_json_kind(value)}")
-    return None
-
-
-def _only(r: _Report, obj: Mapping[str, Any], path: str, allowed: Collection[str]) -> None:
-    """Report every key of ``obj`` outside ``allowed``."""
-    for key in obj:
-        if key not in allowed:
-            r.add(INVALID_PARAMETER, _at(path, key), "unexpected key")
-
-
-def _get(r: _Report, obj: Mapping[str, Any], path: str, key: str, required: bool) -> Any:
-    """``obj[key]``, or :data:`_MISSING` (reported when ``required``)."""
-    if key in obj:
-        return obj[key]
-    if required:
-        r.add(MISSING_PARAMETER, _at(path, key), "is required")
-    return _MISSING
-
-
-def _string(r: _Report, obj: Mapping[str, Any], path: str, key: str, *,
-            max_len: int | None = None, required: bool = True,
-            empty: bool = False) -> str | None:
-    """A string field of at most ``max_len`` characters (and not empty unless ``empty``)."""
-    value = _get(r, obj, path, key, required)
-    if value is _MISSING:
-        return None
-    where = _at(path, key)
-    text: str | None = value if isinstance(value, str) else None
-    if text is None:
-        r.add(INVALID_PARAMETER, where, f"must be a string, got {_json_kind(value)}")
-    elif not text and not empty:
-        r.add(INVALID_VALUE, where, "must not be empty")
-    elif max_len is not None and len(text) > max_len:
-        r.add(INVALID_VALUE, where, f"is {len(text)} characters long; at most {max_len} allowed")
-    return text
-
-
-def _choice(r: _Report, obj: Mapping[str, Any], path: str, key: str,
-            choices: Collection[str], *, required: bool = True) -> str | None:
-    """A string field that must be one of ``choices``; returns it only when it is."""
-    value = _string(r, obj, path, key, required=required, empty=True)
-    if value is None:
-        return None
-    if value not in choices:
-        r.add(INVALID_VALUE, _at(path, key),
-              f"must be one of {', '.join(sorted(choices))}; got {value!r}")
-        return None
-    return value
-
-
-def _boolean(r: _Report, obj: Mapping[str, Any], path: str, key: str) -> None:
-    value = _get(r, obj, path, key, required=False)
-    if value is not _MISSING and not isinstance(value, bool):
-        r.add(INVALID_PARAMETER, _at(path, key), f"must be a boolean, got {_json_kind(value)}")
-
-
-def _array(r: _Report, value: Any, path: str, *, min_items: int = 0,
-           max_items: int | None = None) -> list[Any] | None:
-    """``value`` if it is a JSON array of an allowed length (a wrong count is still returned)."""
-    if not isinstance(value, list):
-        r.add(INVALID_PARAMETER, path, f"must be an array, got {_json_kind(value)}")
-        return None
-    if len(value) < min_items:
-        r.add(INVALID_VALUE, path, f"has {len(value)} items; at least {min_items} needed")
-    elif max_items is not None and len(value) > max_items:
-        r.add(INVALID_VALUE, path, f"has {len(value)} items; at most {max_items} allowed")
-    return value
-
-
-def _field_array(r: _Report, obj: Mapping[str, Any], path: str, key: str, *,
-                 required: bool = True, min_items: int = 0,
-                 max_items: int | None = None) -> list[Any] | None:
-    value = _get(r, obj, path, key, required)
-    if value is _MISSING:
-        return None
-    return _array(r, value, _at(path, key), min_items=min_items, max_items=max_items)
-
-
-def _objects(r: _Report, items: list[Any], path: str) -> list[tuple[str, dict[str, Any]]]:
-    """The items of an array that are objects, with their paths; the others are reported."""
-    out = []
-    for i, item in enumerate(items):
-        obj = _object(r, item, _at(path, i))
-        if obj is not None:
-            out.append((_at(path, i), obj))
-    return out
-
-
-_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
-
-
-def _url(r: _Report, obj: Mapping[str, Any], path: str, key: str, *,
-         required: bool = True) -> None:
-    value = _string(r, obj, path, key, required=required)
-    if value and not _URL.match(value):
-        r.add(INVALID_VALUE, _at(path, key), f"must be an http(s) URL, got {value!r}")
-
-
-def _unique(r: _Report, values: list[tuple[str, str | None]], what: str) -> None:
-    """Report repeated values (compared without surrounding spaces, as Meta compares ids)."""
-    seen: set[str] = set()
-    for where, value in values:
-        if value is None:
-            continue
-        if value.strip() in seen:
-            r.add(INVALID_VALUE, where, f"{what} {value!r} is used twice; each must be unique")
-        seen.add(value.strip())
 
 
 # -- shared building blocks ----------------------------------------------------------------------
@@ -848,8 +696,17 @@ def _template(r: _Report, value: Any, path: str) -> None:
     components = _field_array(r, obj, path, "components", required=False)
     naming: list[tuple[str, bool]] = []
     for where, component in _objects(r, components or [], _at(path, "components")):
-        kind = _choice(r, component, where, "type", ("header", "body", "button"))
+        kind = _choice(r, component, where, "type",
+                       ("header", "body", "button", "carousel", "limited_time_offer"))
         if kind is None:
+            continue
+        if kind == "carousel":
+            _only(r, component, where, {"type", "cards"})
+            _field_array(r, component, where, "cards", min_items=1)
+            continue
+        if kind == "limited_time_offer":
+            _only(r, component, where, {"type", "parameters"})
+            _field_array(r, component, where, "parameters", min_items=1)
             continue
         if kind == "button":
             _only(r, component, where, {"type", "sub_type", "index", "parameters"})
@@ -888,7 +745,7 @@ _MESSAGES: Final[Mapping[str, _Check]] = {
 }
 _ENVELOPE_KEYS: Final = frozenset({"messaging_product", "recipient_type", "to", "recipient",
                                    "type", "context", "biz_opaque_callback_data"})
-_BSUID: Final = re.compile(r"^[A-Z]{2}\.[0-9A-Za-z]+$")
+_BSUID: Final = re.compile(r"^[A-Z]{2}\.(ENT\.)?[0-9A-Za-z]+$")
 """A business-scoped user id, e.g. ``US.13491208655302741918``."""
 
 

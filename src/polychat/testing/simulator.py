@@ -21,7 +21,6 @@ so ids and timestamps are the same on every run.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,13 +28,20 @@ from typing import Any
 
 import httpx
 
-from ..channels.whatsapp import WhatsApp
-from ..wire import WebhookRequest, WebhookResponse
-from ._whatsapp_api import FakeWhatsApp, whatsapp_choice_item, whatsapp_choices
+from ..wire import WebhookResponse
+from ._fake import FakePlatform
+from ._messenger_api import FakeMessenger
+from ._whatsapp_api import FakeWhatsApp
 
 __all__ = ["SentMessage", "SimulatedUser", "Simulator", "SimulatorError"]
 
 DEFAULT_START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+
+FAKES: dict[str, type[FakePlatform]] = {
+    FakeWhatsApp.name: FakeWhatsApp,
+    FakeMessenger.name: FakeMessenger,
+}
+"""The fake platform class serving each channel name."""
 MAX_ROUNDS = 200
 
 
@@ -85,8 +91,8 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Every HTTP request the hub made."""
         self.webhooks: list[tuple[str, dict[str, Any], WebhookResponse]] = []
         """Every webhook delivered: (channel name, body, the hub's answer)."""
-        self._fakes: list[FakeWhatsApp] = []
-        self._pending: list[tuple[FakeWhatsApp, dict[str, Any]]] = []
+        self._fakes: list[FakePlatform] = []
+        self._pending: list[tuple[FakePlatform, dict[str, Any]]] = []
         self._names: dict[tuple[str, str], str] = {}
         self._clock = start
         self._lock = threading.RLock()
@@ -100,17 +106,24 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.hub = hub
         self._fakes = []
         for channel in hub.channels:
-            if isinstance(channel, WhatsApp):
-                self._fakes.append(FakeWhatsApp(sim=self, channel=channel))
+            fake = FAKES.get(channel.name)
+            if fake is None:
+                raise SimulatorError(f"the simulator has no fake {channel.name!r} platform")
+            self._fakes.append(fake(self, channel))
         hub.use_transport(self)
         hub.core.clock = self.now
 
-    def fake(self, channel: str, account: str | None = None) -> FakeWhatsApp:
+    def fake(self, channel: str, account: str | None = None) -> FakePlatform:
         """The fake platform account serving ``channel`` (and ``account``, if several)."""
         for fake in self._fakes:
             if fake.channel.name == channel and (account is None or fake.account == account):
                 return fake
         raise SimulatorError(f"the simulator serves no {channel!r} account {account or ''}".strip())
+
+    def other_fake_claims(self, asker: FakePlatform, target: str) -> bool:
+        """Whether a fake other than ``asker`` owns the account or media id ``target``."""
+        return any(f is not asker and (f.account == target or target in f.media)
+                   for f in self._fakes)
 
     # -- clock ---------------------------------------------------------------------------------
 
@@ -142,16 +155,16 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     # -- what fakes report ---------------------------------------------------------------------
 
-    def record(self, fake: FakeWhatsApp, user: str, message_id: str, body: dict[str, Any],
-               view: str) -> SentMessage:
+    def record(self, fake: FakePlatform, user: str, message_id: str,
+               body: dict[str, Any]) -> SentMessage:
         """Record a message the fake accepted (called by the fakes)."""
         sent = SentMessage(channel=fake.channel.name, account=fake.account, user=user,
-                           message_id=message_id, body=body, view=view, time=self.now(),
-                           choices=whatsapp_choices(body))
+                           message_id=message_id, body=body, view=fake.describe(body),
+                           time=self.now(), choices=fake.choices(body))
         self.sent.append(sent)
         return sent
 
-    def queue(self, channel: str, body: dict[str, Any], fake: FakeWhatsApp | None = None) -> None:
+    def queue(self, channel: str, body: dict[str, Any], fake: FakePlatform | None = None) -> None:
         """Queue a webhook the platform will deliver after the current action."""
         self._pending.append((fake or self.fake(channel), body))
 
@@ -179,13 +192,12 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     # -- delivery ------------------------------------------------------------------------------
 
-    async def deliver(self, fake: FakeWhatsApp, body: dict[str, Any]) -> WebhookResponse:
+    async def deliver(self, fake: FakePlatform, body: dict[str, Any]) -> WebhookResponse:
         """Sign and POST one webhook body to the hub; returns the hub's answer."""
         if self.hub is None:
             raise SimulatorError("attach the simulator to a hub first")
-        raw = json.dumps(body, separators=(",", ":")).encode()
-        request = WebhookRequest(method="POST", headers=fake.sign(raw), body=raw)
         self._clock += timedelta(seconds=1)
+        request = fake.webhook_request(body)
         handle = self.hub.handle
         if asyncio.iscoroutinefunction(handle):
             response: WebhookResponse = await handle(fake.channel.name, request)
@@ -208,7 +220,7 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
 class SimulatedUser:
     """A customer on one channel; every action returns the messages it got back meanwhile."""
 
-    def __init__(self, sim: Simulator, fake: FakeWhatsApp, user_id: str, name: str) -> None:
+    def __init__(self, sim: Simulator, fake: FakePlatform, user_id: str, name: str) -> None:
         self.sim = sim
         self.fake = fake
         self.id = user_id
@@ -233,10 +245,9 @@ class SimulatedUser:
             raise SimulatorError(f"{self.name} has received nothing yet")
         return inbox[-1]
 
-    async def _act(self, message: dict[str, Any]) -> list[SentMessage]:
+    async def _act(self, envelope: dict[str, Any]) -> list[SentMessage]:
         before = len(self.sim.sent)
-        body, _ = self.fake.inbound(self.id, self.name, message)
-        response = await self.sim.deliver(self.fake, body)
+        response = await self.sim.deliver(self.fake, envelope)
         if response.status != 200:
             raise SimulatorError(f"the hub answered {response.status}: {response.text}")
         await self.sim.flush()
@@ -244,16 +255,18 @@ class SimulatedUser:
 
     async def says(self, text: str) -> list[SentMessage]:
         """Send a text message."""
-        return await self._act({"type": "text", "text": {"body": text}})
+        return await self._act(self.fake.user_text(self.id, self.name, text))
+
+    async def replies_to(self, message_id: str, text: str) -> list[SentMessage]:
+        """Send a text quoting ``message_id``."""
+        return await self._act(self.fake.user_text(self.id, self.name, text, reply_to=message_id))
 
     async def taps(self, choice: str) -> list[SentMessage]:
-        """Tap a reply button, list row or template quick reply, by id or title."""
+        """Tap a button, quick reply, list row or card button, by id or title (latest first)."""
         for sent in reversed(self.inbox):
             for option in sent.choices:
                 if choice in (option[0], option[1]) or choice.lower() == option[1].lower():
-                    return await self._act(
-                        whatsapp_choice_item(sent.message_id, self.fake.display_phone_number,
-                                             option))
+                    return await self._act(self.fake.user_choice(self.id, self.name, sent, option))
         raise SimulatorError(f"{self.name} sees no button or row {choice!r}")
 
     async def picks(self, choice: str) -> list[SentMessage]:
@@ -263,33 +276,17 @@ class SimulatedUser:
     async def sends_image(self, data: bytes = b"\xff\xd8\xff\xe0fake-jpeg", *,
                           mime_type: str = "image/jpeg", caption: str | None = None
                           ) -> list[SentMessage]:
-        """Send a photo; the bot can download it through the fake media API."""
-        media_id = self.fake.store_user_media(data, mime_type)
-        stored = self.fake.media[media_id]
-        image: dict[str, Any] = {"mime_type": mime_type, "sha256": stored.sha256, "id": media_id}
-        if caption:
-            image["caption"] = caption
-        return await self._act({"type": "image", "image": image})
+        """Send a photo; the bot can download it through the fake platform."""
+        return await self._act(self.fake.user_image(self.id, self.name, data, mime_type, caption))
 
     async def shares_location(self, latitude: float, longitude: float, *,
                               name: str | None = None, address: str | None = None
                               ) -> list[SentMessage]:
         """Share a location pin."""
-        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
-        if name:
-            location["name"] = name
-        if address:
-            location["address"] = address
-        return await self._act({"type": "location", "location": location})
+        return await self._act(self.fake.user_location(self.id, self.name, latitude, longitude,
+                                                       name, address))
 
     async def reacts(self, emoji: str, to: str | None = None) -> list[SentMessage]:
         """React with ``emoji`` to message ``to`` (default: the latest one received)."""
         target = to or self.last.message_id
-        return await self._act({"type": "reaction",
-                                "reaction": {"message_id": target, "emoji": emoji}})
-
-    async def replies_to(self, message_id: str, text: str) -> list[SentMessage]:
-        """Send a text quoting ``message_id``."""
-        return await self._act({"type": "text", "text": {"body": text},
-                                "context": {"from": self.fake.display_phone_number,
-                                            "id": message_id}})
+        return await self._act(self.fake.user_reaction(self.id, self.name, target, emoji))
