@@ -20,8 +20,8 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from ._model import PolychatModel
 
 __all__ = [
-    "AuthRequest",
     "Audio",
+    "AuthRequest",
     "Button",
     "Buttons",
     "Card",
@@ -42,6 +42,7 @@ __all__ = [
     "Media",
     "PaymentItem",
     "PaymentRequest",
+    "QuickReplies",
     "QuickReply",
     "Raw",
     "Reaction",
@@ -53,6 +54,7 @@ __all__ = [
     "TimeSlot",
     "Typing",
     "Unsupported",
+    "Video",
 ]
 
 
