@@ -32,7 +32,19 @@ def test_every_module_all_is_complete(module_name: str) -> None:
 
 
 def test_contract_names_are_at_the_root() -> None:
-    contract = ["WhatsApp", "Messenger", "Capabilities", "HttpRequest", "WebhookRequest", "WebhookResponse", "Text", "Image", "Video", "Audio", "File", "Sticker", "Location", "Contacts", "Contact", "Buttons", "Button", "QuickReplies", "QuickReply", "ListPicker", "ListSection", "ListItem", "Carousel", "Card", "TimePicker", "TimeSlot", "Template", "Reaction", "RichLink", "Typing", "MarkRead", "Raw", "MessageReceived", "ChoiceSelected", "FormSubmitted", "MessageStatus", "ReactionReceived", "TypingChanged", "ConversationClosed", "Referral", "OptIn", "OptOut", "MessageEdited", "MessageDeleted", "UnknownEvent", "Address", "PolychatError", "ConfigurationError", "ContentError", "UnsupportedContent", "WebhookError", "SignatureError", "MalformedPayload", "PlatformError", "AuthError", "RateLimited", "RecipientUnreachable", "WindowClosed", "TemporaryError", "PermanentError", "AsyncHub", "Hub", "Context", "Event"]
+    contract = [
+        "WhatsApp", "Messenger", "Capabilities", "HttpRequest", "WebhookRequest", "WebhookResponse",
+        "Text", "Image", "Video", "Audio", "File", "Sticker", "Location", "Contacts", "Contact",
+        "Buttons", "Button", "QuickReplies", "QuickReply", "ListPicker", "ListSection", "ListItem",
+        "Carousel", "Card", "TimePicker", "TimeSlot", "Template", "Reaction", "RichLink", "Typing",
+        "MarkRead", "Raw", "MessageReceived", "ChoiceSelected", "FormSubmitted", "MessageStatus",
+        "ReactionReceived", "TypingChanged", "ConversationClosed", "Referral", "OptIn", "OptOut",
+        "MessageEdited", "MessageDeleted", "UnknownEvent", "Address", "PolychatError",
+        "ConfigurationError", "ContentError", "UnsupportedContent", "WebhookError",
+        "SignatureError", "MalformedPayload", "PlatformError", "AuthError", "RateLimited",
+        "RecipientUnreachable", "WindowClosed", "TemporaryError", "PermanentError", "AsyncHub",
+        "Hub", "Context", "Event",
+    ]
     missing = [name for name in contract if name not in polychat.__all__]
     assert not missing
 
