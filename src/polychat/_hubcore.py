@@ -206,7 +206,8 @@ class HubCore:
                 if isinstance(error, UnsupportedContent):
                     raise
                 raise UnsupportedContent(str(error), limit=error.limit) from error
-            step = degrade(item, channel.capabilities) if depth < MAX_DEGRADE_DEPTH else None
+            caps = channel.capabilities_for(options)
+            step = degrade(item, caps) if depth < MAX_DEGRADE_DEPTH else None
             if step is None:
                 raise
             degraded.append(step.rule)
@@ -230,15 +231,8 @@ class HubCore:
             raise WindowClosed(
                 f"the customer last wrote {now - last} ago, outside the {hours:g} h window",
                 channel=channel.name,
-                hint=self.window_hint(channel),
+                hint=channel.window_hint(),
             )
-
-    @staticmethod
-    def window_hint(channel: Channel) -> str:
-        """What to send instead when the window is closed."""
-        if "template" in channel.capabilities.content_kinds:
-            return "send an approved Template, or pass window='ignore' to let the platform decide"
-        return "wait for the customer to write, or pass window='ignore' to let the platform decide"
 
     # -- receiving -----------------------------------------------------------------------------
 
@@ -310,6 +304,11 @@ class HubCore:
             self.observe(event)
         return out
 
+    def resolved(self, original: Event, events: list[Event]) -> list[Event]:
+        """The events a follow-up exchange produced, minus re-deliveries (the original itself,
+        already recorded, passes through when the exchange could not resolve it)."""
+        return [e for e in events if e is original or e == original] or self.fresh(events)
+
     def is_new(self, event: Event) -> bool:
         """Record ``event``'s dedup key; False if it was seen before (a re-delivery)."""
         return self.store.remember(dedup_key(event), DEDUP_TTL)
@@ -331,6 +330,9 @@ def dedup_key(event: Event) -> str:
             return f"{prefix}:status:{event.message_id}:{event.status}"
         mark = event.watermark.isoformat() if event.watermark else event.timestamp.isoformat()
         return f"{prefix}:status:{event.sender.user}:{event.status}:{mark}"
+    if isinstance(event, ChoiceSelected) and event.id:
+        # An Apple multi-select list reply is one message with one choice per selected item.
+        return f"{prefix}:{event.kind}:{event.id}:{event.choice_id}"
     if isinstance(event, MessageReceived) and event.id:
         # One platform message can carry several attachments, each its own event.
         digest = hashlib.sha256(event.content.model_dump_json().encode()).hexdigest()[:16]
@@ -339,4 +341,4 @@ def dedup_key(event: Event) -> str:
         return f"{prefix}:{event.kind}:{event.id}"  # type: ignore[attr-defined]
     raw = json.dumps(event.raw, sort_keys=True, default=str, separators=(",", ":"))
     digest = hashlib.sha256(raw.encode()).hexdigest()
-    return f"{prefix}:{getattr(event, 'kind', 'event')}:{digest}"
+    return f"{prefix}:{getattr(event, 'kind', 'event')}:{event.id or ''}:{digest}"

@@ -204,13 +204,13 @@ def _as_list(text: str, items: list[ListItem], button: str = "Choose") -> ListPi
 def _degrade_buttons(content: Buttons, caps: Capabilities) -> Degraded | None:
     replies = [b for b in content.buttons if b.type == "reply"]
     links = [b for b in content.buttons if b.type != "reply"]
-    if links and replies and not caps.mixed_buttons:
+    if links and replies:
         text = content.text + "\n\n" + "\n".join(_link_line(b) for b in links)
         return Degraded(
             contents=[Buttons(text=text, buttons=replies, header=content.header,
                               footer=content.footer)],
-            rule="buttons.links_as_text: url/call buttons written into the text, "
-            "the channel cannot mix them with reply buttons",
+            rule="buttons.links_as_text: url/call buttons written into the text, the reply "
+            "buttons kept",
         )
     if links:
         text = content.text + "\n\n" + "\n".join(_link_line(b) for b in links)
@@ -365,8 +365,10 @@ def _degrade_media(content: Media, caps: Capabilities) -> Degraded | None:
                     rule=f"{kind}.caption_as_text: the caption sent as a text after the {kind}")
 
 
-def _drop(what: str) -> Callable[[Any, Capabilities], Degraded]:
-    def rule(content: Any, caps: Capabilities) -> Degraded:
+def _drop(what: str) -> Callable[[Any, Capabilities], Degraded | None]:
+    def rule(content: Any, caps: Capabilities) -> Degraded | None:
+        if caps.supports(getattr(content, "kind", "")):
+            return None  # the channel has it: the refusal was about this content, not the kind
         return Degraded(contents=[], rule=f"{what}.dropped: {caps.channel} has no {what}")
 
     rule.__doc__ = f"{what} dropped"

@@ -155,7 +155,7 @@ class PlatformError(PolychatError):
         if self.details and self.details not in self.message:
             text += f" ({self.details})"
         if self.hint:
-            text += f". Hint: {self.hint}"
+            text = text.rstrip(".") + f". Hint: {self.hint}"
         if self.trace_id:
             text += f" [trace {self.trace_id}]"
         return text

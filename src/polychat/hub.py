@@ -82,10 +82,11 @@ class Context:
                                    on_unsupported=on_unsupported, **options)
 
     async def mark_read(self) -> SendResult:
-        """Mark the event's message (and the ones before it) read."""
-        if not self.event.id:
-            raise ConfigurationError("this event has no message id to mark read")
-        return await self.hub.send(self.address, MarkRead(message_id=self.event.id))
+        """Mark the event's message (and the ones before it) read.
+
+        Messenger marks the whole conversation; WhatsApp needs the event to have a message id.
+        """
+        return await self.hub.send(self.address, MarkRead(message_id=self.event.id or ""))
 
     async def typing(self, on: bool = True) -> SendResult:
         """Show (or hide) the typing indicator in this conversation."""
@@ -117,10 +118,8 @@ class SyncContext:
                              on_unsupported=on_unsupported, **options)
 
     def mark_read(self) -> SendResult:
-        """Mark the event's message (and the ones before it) read."""
-        if not self.event.id:
-            raise ConfigurationError("this event has no message id to mark read")
-        return self.hub.send(self.address, MarkRead(message_id=self.event.id))
+        """Mark the event's message (and the ones before it) read (see :meth:`Context.mark_read`)."""
+        return self.hub.send(self.address, MarkRead(message_id=self.event.id or ""))
 
     def typing(self, on: bool = True) -> SendResult:
         """Show (or hide) the typing indicator in this conversation."""
@@ -291,7 +290,7 @@ class AsyncHub(_HubBase):
             logger.warning("could not resolve %s: %s", event.id, error,
                            extra={"channel": event.channel, "event_id": event.id})
             return [event]
-        return self.core.fresh(resolved)
+        return self.core.resolved(event, resolved)
 
     async def _dispatch_one(self, event: Event) -> None:
         route = self.core.route_for(event)
@@ -394,7 +393,7 @@ class Hub(_HubBase):
             logger.warning("could not resolve %s: %s", event.id, error,
                            extra={"channel": event.channel, "event_id": event.id})
             return [event]
-        return self.core.fresh(resolved)
+        return self.core.resolved(event, resolved)
 
     def _dispatch_one(self, event: Event) -> None:
         route = self.core.route_for(event)

@@ -131,3 +131,19 @@ def test_templates_are_never_degraded() -> None:
 @pytest.mark.parametrize("kind", sorted(LADDER))
 def test_every_rung_has_a_slug(kind: str) -> None:
     assert LADDER[kind] is not None
+
+
+def test_mixed_buttons_keep_their_reply_buttons_where_mixing_is_allowed() -> None:
+    from polychat.channels.messenger import CAPABILITIES as FB
+
+    many = Buttons("Pick", [Button.reply("a", "A"), Button.reply("b", "B"), Button.reply("c", "C"),
+                            Button.url("Site", "https://example.com")])
+    step = degrade(many, FB)
+    assert step is not None
+    (only,) = step.contents
+    assert isinstance(only, Buttons) and [b.id for b in only.buttons] == ["a", "b", "c"]
+    assert "Site: https://example.com" in only.text
+
+
+def test_supported_kinds_are_not_silently_dropped() -> None:
+    assert degrade(Typing(), WA) is None  # WhatsApp has typing: a refusal is about this content

@@ -130,3 +130,14 @@ async def test_two_numbers_share_one_simulator_and_callback_data_echoes() -> Non
     await sim.flush()
     assert result.message_ids and sim.sent[-1].account == "222333444555666"
     assert {s.callback_data for s in statuses} == {"order-42"}
+
+
+async def test_registration_order_does_not_matter_for_the_fakes() -> None:
+    fb = polychat.Messenger(page_id="1234567890", page_access_token="EAAG-FAKE-PAGE",
+                            app_secret="fake-secret")
+    hub = AsyncHub(fb, make_wa())
+    hub.on(polychat.MessageReceived)(lambda event, ctx: ctx.reply(Text("hello")))
+    sim = Simulator(hub)
+    (on_whatsapp,) = await sim.user("whatsapp").says("hi")
+    (on_messenger,) = await sim.user("messenger").says("hi")
+    assert (on_whatsapp.channel, on_messenger.channel) == ("whatsapp", "messenger")

@@ -138,6 +138,19 @@ class Channel(abc.ABC):
         """
         return self.capabilities.window
 
+    def capabilities_for(self, options: Mapping[str, Any]) -> Capabilities:
+        """What this channel can render for a send with ``options`` (the degrade ladder uses it).
+
+        The default is :attr:`capabilities`; Apple narrows it to the device's capability list.
+        """
+        return self.capabilities
+
+    def window_hint(self) -> str:
+        """What to do when the customer-service window is closed (used in ``WindowClosed``)."""
+        if "template" in self.capabilities.content_kinds:
+            return "send an approved Template, or pass window='ignore' to let the platform decide"
+        return "wait for the customer to write, or pass window='ignore' to let the platform decide"
+
     def conversation_options(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """Send options implied by what is known of the conversation (``state`` from the store).
 

@@ -61,8 +61,18 @@ class FakeMessenger(FakePlatform):
     # -- HTTP side -----------------------------------------------------------------------------
 
     def handles(self, request: httpx.Request) -> bool:
+        """Requests for this Page (its id or ``me`` with its token) and its CDN files."""
         url = str(request.url)
-        return url.startswith(CDN) or url.startswith(self.fb.base_url + "/")
+        if url.startswith(CDN):
+            return request.url.path.rsplit("/", 1)[-1] in self.media
+        if not url.startswith(self.fb.base_url + "/"):
+            return False
+        match = _PATH.match(request.url.path)
+        target = match["rest"].strip("/").split("/")[0] if match else ""
+        if target == "me":
+            token = (parse_qs(urlsplit(url).query).get("access_token") or [""])[0]
+            return token == self.fb.page_access_token.get_secret_value()
+        return target == self.account or not self.sim.other_fake_claims(self, target)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if str(request.url).startswith(CDN):

@@ -146,7 +146,7 @@ def test_the_issue_4556_envelope() -> None:
     assert type(err) is RecipientUnreachable
     assert (err.code, err.subcode, err.retryable) == (551, 1545041, False)
     assert str(err) == (
-        "messenger error 551/1545041: (#551) This person isn't available right now.. Hint: "
+        "messenger error 551/1545041: (#551) This person isn't available right now. Hint: "
         f"{SUBCODES[551, 1545041].hint} [trace AbCdFAKE]")
 
 

@@ -126,6 +126,12 @@ class Messenger(Channel):
             return HUMAN_AGENT_WINDOW
         return CAPABILITIES.window
 
+    def window_hint(self) -> str:
+        """Outside 24 h: a human agent may answer for 7 days with the HUMAN_AGENT tag."""
+        return ("a human agent can still answer within 7 days with messaging_type='MESSAGE_TAG', "
+                "tag='HUMAN_AGENT' (needs the Human Agent permission); otherwise wait for the "
+                "customer, or pass window='ignore' to let the platform decide")
+
     # -- sending -------------------------------------------------------------------------------
 
     def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None,
@@ -163,8 +169,6 @@ class Messenger(Channel):
         if not media.url:
             raise ConfigurationError("Messenger media can only be downloaded from its url")
         response = yield HttpRequest("GET", media.url)
-        if not response.ok:
-            raise self.classify(response)
         return response.content, str(media.mime_type or response.headers.get("content-type") or "")
 
     def classify(self, response: HttpResponse) -> PlatformError:
