@@ -9,6 +9,7 @@ from ._http import RetryPolicy
 from .address import Address
 from .capabilities import Capabilities
 from .channels import Channel
+from .channels.apple import AppleMessages
 from .channels.messenger import Messenger
 from .channels.whatsapp import WhatsApp
 from .content import (
@@ -90,6 +91,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Address",
     "AnyEvent",
+    "AppleMessages",
     "AsyncHub",
     "Audio",
     "AuthError",

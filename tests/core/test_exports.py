@@ -12,6 +12,7 @@ import polychat
 MODULES = ["polychat.content", "polychat.events", "polychat.errors", "polychat.address",
            "polychat.wire", "polychat.hub", "polychat.capabilities", "polychat.stores",
            "polychat.channels", "polychat.channels.whatsapp", "polychat.channels.messenger",
+           "polychat.channels.apple",
            "polychat.testing"]
 
 

@@ -1,0 +1,367 @@
+"""The Apple Messages for Business channel (MSP REST API): configuration and sans-I/O operations."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+from ...capabilities import Capabilities
+from ...content import AuthRequest, Media, RichLink
+from ...errors import (
+    ConfigurationError,
+    ContentError,
+    MalformedPayload,
+    PlatformError,
+    SignatureError,
+)
+from ...events import Event, UnknownEvent
+from ...wire import HttpRequest, HttpResponse, WebhookRequest
+from .._base import Channel, Exchange, SendOutcome
+from . import crypto
+from .errors import classify
+from .limits import CAPABILITIES, LIMITS, MSP_GATEWAY
+from .parse import IDR_EVENT_TYPE, parse_message, parse_resolved
+from .render import attachment_message, build_message
+
+__all__ = ["SEND_OPTIONS", "AppleMessages"]
+
+SEND_OPTIONS = frozenset({"device_capabilities", "auto_reply", "locale"})
+"""Send options Apple takes (see :meth:`AppleMessages.send_exchange`)."""
+
+_DATA_REFS_KEPT = 256
+
+
+class AppleMessages(Channel):
+    """Apple Messages for Business through the MSP REST API: one business.
+
+    Args:
+        msp_id: your Messaging Service Provider id (JWT ``iss`` outbound, ``aud`` inbound).
+        secret: the MSP secret exactly as Apple Business Register shows it (Base64 text; it is
+            decoded to the HMAC key). Never printed.
+        business_id: the business id (``Source-Id`` of sends, ``destination-id`` of webhooks).
+        base_url: the MSP gateway (``https://mspgw.push.apple.com``).
+        msp_agent: sent as ``msp-agent`` (Apple logs its first 64 characters).
+        auto_reply: send ``auto-reply: true`` (a bot wrote the message); per-send option too.
+        clock: current Unix time, injectable (JWT ``iat`` and inbound token checks).
+        token_leeway: clock skew tolerated on inbound tokens, in seconds.
+        token_max_age: inbound tokens issued longer ago than this are refused, in seconds.
+
+    Apple does not guarantee delivery order: the hub waits for each send's 200 before the next
+    send to the same conversation. Customers' devices declare what they can show in
+    ``capability-list``; the hub remembers it per conversation and renders pickers only where
+    the device has them (``Buttons`` become a quick reply or a list picker, or degrade to text).
+    """
+
+    name = "apple"
+
+    def __init__(
+        self,
+        *,
+        msp_id: str,
+        secret: str | SecretStr,
+        business_id: str,
+        base_url: str = MSP_GATEWAY,
+        msp_agent: str | None = "polychat",
+        auto_reply: bool = True,
+        clock: Callable[[], float] = time.time,
+        token_leeway: float = crypto.DEFAULT_LEEWAY,
+        token_max_age: float | None = crypto.DEFAULT_MAX_AGE,
+    ) -> None:
+        if not msp_id or not business_id:
+            raise ConfigurationError("AppleMessages needs msp_id and business_id")
+        if ":" in business_id:
+            raise ConfigurationError("business_id is the bare id (no 'urn:biz:' prefix)")
+        self.msp_id = msp_id
+        self.secret = secret if isinstance(secret, SecretStr) else SecretStr(secret)
+        self._key = crypto.decode_secret(self.secret.get_secret_value())
+        self.business_id = business_id
+        self.base_url = base_url.rstrip("/")
+        self.msp_agent = msp_agent
+        self.auto_reply = auto_reply
+        self.clock = clock
+        self.token_leeway = token_leeway
+        self.token_max_age = token_max_age
+        self._data_refs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    # -- configuration -------------------------------------------------------------------------
+
+    @property
+    def account(self) -> str:
+        """The business id."""
+        return self.business_id
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Apple's capabilities (pickers also need the device's ``capability-list``)."""
+        return CAPABILITIES
+
+    def _secrets(self) -> list[str]:
+        return [self.secret.get_secret_value(), base64.b64encode(self._key).decode()]
+
+    def token(self) -> str:
+        """A fresh ``Authorization`` JWT: HS256, ``iss`` = MSP id, ``iat`` = now."""
+        return crypto.encode_jwt({"iss": self.msp_id, "iat": int(self.clock())}, self._key)
+
+    def _headers(self, to: str | None = None, message_id: str | None = None,
+                 **extra: str) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token()}", "Source-Id": self.business_id}
+        if message_id is not None:
+            headers["id"] = message_id
+        if to is not None:
+            headers["Destination-Id"] = to
+        headers.update(extra)
+        return headers
+
+    def capabilities_for(self, options: Mapping[str, Any]) -> Capabilities:
+        """Apple's capabilities narrowed to the device's ``capability-list`` (unknown: none)."""
+        device = options.get("device_capabilities")
+        have = frozenset(c.upper() for c in device) if device is not None else frozenset()
+        needs = {"list": {"LIST"}, "time_picker": {"TIME"}, "quick_replies": {"QUICK"},
+                 "buttons": {"QUICK", "LIST"}, "auth_request": {"AUTH", "AUTH2"},
+                 "form": {"FORM"}}
+        kinds = frozenset(k for k in CAPABILITIES.content_kinds
+                          if k not in needs or needs[k] & have)
+        return CAPABILITIES.model_copy(update={"content_kinds": kinds})
+
+    def conversation_options(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        """Pass the device's remembered ``capability-list`` to rendering."""
+        caps = state.get("capabilities")
+        return {"device_capabilities": frozenset(caps)} if caps is not None else {}
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def send_exchange(self, to: str, content: Any, *, reply_to: str | None = None,
+                      **options: Any) -> Exchange:
+        """Send ``content`` to the customer's opaque id ``to``; returns the message id we chose.
+
+        Options:
+            device_capabilities: the device's ``capability-list`` (the hub passes what the
+                customer's last message said; without it, pickers are not sent).
+            auto_reply: override the channel's ``auto_reply`` for this send.
+            locale: the message ``locale`` (e.g. ``en_US``).
+
+        ``reply_to`` is ignored: Apple has no quoted replies.
+        """
+        self.refuse_options(self.name, options, SEND_OPTIONS)
+        device = options.get("device_capabilities")
+        device_caps = frozenset(c.upper() for c in device) if device is not None else None
+        auto = options.get("auto_reply", self.auto_reply)
+        locale = options.get("locale")
+        message_id = str(uuid.uuid4())
+        extra = {"auto-reply": "true"} if auto else {}
+        if self.msp_agent:
+            extra["msp-agent"] = self.msp_agent[:64]
+        if isinstance(content, Media):
+            return self._send_attachment(to, content, message_id, extra, locale)
+        if isinstance(content, RichLink) and content.image_url:
+            build_message(to, self.business_id, content, message_id=message_id,
+                          device=device_caps, locale=locale)  # validate before any I/O
+            return self._send_rich_link(to, content, message_id, extra, device_caps, locale)
+        body = build_message(to, self.business_id, content, message_id=message_id,
+                             device=device_caps, locale=locale)
+        message_id = str(body.get("id") or message_id)  # a Raw payload may bring its own id
+        path = "/v1/authenticate" if isinstance(content, AuthRequest) else "/v1/message"
+        return self._send_body(to, body, message_id, extra, path)
+
+    def _send_body(self, to: str, body: dict[str, Any], message_id: str, extra: dict[str, str],
+                   path: str = "/v1/message") -> Exchange:
+        interactive = body.get("interactiveData")
+        digest = None
+        if interactive is not None:
+            encoded = json.dumps(interactive, sort_keys=True, separators=(",", ":")).encode()
+            digest = _reference_key(interactive)
+            reference = self._data_refs.get(digest)
+            if reference is not None:
+                body = {k: v for k, v in body.items() if k != "interactiveData"}
+                body["interactiveDataRef"] = reference
+            elif len(encoded) > LIMITS["interactive.inline"]:
+                extra = {**extra, "include-data-ref": "true"}
+        response = yield HttpRequest("POST", f"{self.base_url}{path}",
+                                     {**self._headers(to, message_id, **extra),
+                                      "Content-Type": "application/json"}, body)
+        answer = response.json_body()
+        if digest is not None and isinstance(answer, dict) and isinstance(answer.get("dataRef"), dict):
+            self._data_refs[digest] = answer["dataRef"]
+            while len(self._data_refs) > _DATA_REFS_KEPT:
+                self._data_refs.popitem(last=False)
+        return SendOutcome([message_id])
+
+    def _fetch(self, url: str) -> Exchange:
+        response = yield HttpRequest("GET", url)
+        return response.content, response.headers.get("content-type", "")
+
+    def _send_rich_link(self, to: str, content: RichLink, message_id: str, extra: dict[str, str],
+                        device: frozenset[str] | None, locale: str | None) -> Exchange:
+        image: tuple[bytes, str] | None = None
+        data, mime = yield from self._fetch(str(content.image_url))
+        if 0 < len(data) <= LIMITS["rich_link.image"]:
+            image = (data, mime.split(";")[0].strip() or "image/jpeg")
+        try:
+            body = build_message(to, self.business_id, content, message_id=message_id,
+                                 device=device, locale=locale, image=image)
+        except ContentError:  # the fetched file is not a usable image: send the link without it
+            body = build_message(to, self.business_id, content, message_id=message_id,
+                                 device=device, locale=locale)
+        return (yield from self._send_body(to, body, message_id, extra))
+
+    def _send_attachment(self, to: str, media: Media, message_id: str, extra: dict[str, str],
+                         locale: str | None) -> Exchange:
+        if media.data is None and media.url is None:
+            raise ContentError("Apple attachments are sent from bytes or a URL, not a media id "
+                               "(limit apple.attachment.source)", limit="apple.attachment.source")
+        if media.data is not None:
+            _check_size(len(media.data))
+        return self._upload_and_send(to, media, message_id, extra, locale)
+
+    def _upload_and_send(self, to: str, media: Media, message_id: str, extra: dict[str, str],
+                         locale: str | None) -> Exchange:
+        data, mime = (media.data, media.mime_type or "") if media.data is not None else (
+            yield from self._fetch(str(media.url)))
+        mime = media.mime_type or mime.split(";")[0].strip() or "application/octet-stream"
+        _check_size(len(data))
+        key = crypto.new_key()
+        encrypted = crypto.encrypt(data, key)
+        size = str(len(encrypted))
+        pre = yield HttpRequest("GET", f"{self.base_url}/v1/preUpload",
+                                self._headers(**{"MMCS-Size": size, "size": size}))
+        info = pre.json_body()
+        if not isinstance(info, dict) or not all(
+                isinstance(info.get(k), str) for k in ("upload-url", "mmcs-url", "mmcs-owner")):
+            raise PlatformError("Apple preUpload answered without upload-url / mmcs-url / "
+                                "mmcs-owner", channel=self.name, http_status=pre.status_code)
+        uploaded = yield HttpRequest("POST", info["upload-url"],
+                                     {"Content-Type": "application/octet-stream",
+                                      "Content-Length": size}, None, encrypted)
+        receipt = uploaded.json_body()
+        single = receipt.get("singleFile") if isinstance(receipt, dict) else None
+        if not isinstance(single, dict) or not isinstance(single.get("fileChecksum"), str):
+            raise PlatformError("Apple's upload answered without singleFile.fileChecksum",
+                                channel=self.name, http_status=uploaded.status_code)
+        name = media.filename or _default_name(getattr(media, "kind", "file"), mime)
+        attachment = {"name": name, "mimeType": mime, "size": size,
+                      "signature-base64": single["fileChecksum"], "url": info["mmcs-url"],
+                      "owner": info["mmcs-owner"], "key": crypto.format_key(key)}
+        body = attachment_message(to, self.business_id, [attachment], message_id=message_id,
+                                  text=media.caption, locale=locale)
+        return (yield from self._send_body(to, body, message_id, extra))
+
+    # -- downloads -----------------------------------------------------------------------------
+
+    def _download_exchange(self, url: str, owner: str, signature_hex: str | None,
+                           signature_b64: str | None, key_text: str,
+                           size: int | None) -> Exchange:
+        signature = signature_b64 or base64.b64encode(
+            bytes.fromhex((signature_hex or "").strip())).decode()
+        pre = yield HttpRequest("GET", f"{self.base_url}/v1/preDownload", self._headers(**{
+            "MMCS-Url": url, "MMCS-Signature": signature, "MMCS-Owner": owner,
+            "url": url, "signature": signature, "owner": owner}))
+        info = pre.json_body()
+        if not isinstance(info, dict) or not isinstance(info.get("download-url"), str):
+            raise PlatformError("Apple preDownload answered without download-url",
+                                channel=self.name, http_status=pre.status_code)
+        blob = yield HttpRequest("GET", info["download-url"])
+        if size is not None and len(blob.content) != size:
+            raise PlatformError(f"the downloaded file has {len(blob.content)} bytes, "
+                                f"Apple said {size}", channel=self.name)
+        return crypto.decrypt(blob.content, crypto.parse_key(key_text))
+
+    def media_exchange(self, media: Media) -> Exchange:
+        """Download an inbound attachment: preDownload, GET, check the size, decrypt."""
+        ref = media.ref or {}
+        if not media.url or not ref.get("owner") or not ref.get("key"):
+            raise ConfigurationError("this media has no Apple MMCS reference to download")
+        data = yield from self._download_exchange(
+            media.url, ref["owner"], ref.get("signature"), ref.get("signature-base64"),
+            ref["key"], media.size)
+        return data, media.mime_type or ""
+
+    def followup_exchange(self, event: Event) -> Exchange | None:
+        """Resolve an ``interactiveDataRef`` reply into the events it carries."""
+        if not isinstance(event, UnknownEvent) or event.type != IDR_EVENT_TYPE:
+            return None
+        return self._resolve_idr(event)
+
+    def _resolve_idr(self, event: UnknownEvent) -> Exchange:
+        raw = event.raw if isinstance(event.raw, dict) else {}
+        ref = raw.get("interactiveDataRef") or {}
+        try:
+            size = int(ref["size"]) if ref.get("size") is not None else None
+            payload = yield from self._download_exchange(
+                str(ref["url"]), str(ref["owner"]), ref.get("signature"),
+                ref.get("signature-base64"), str(ref["key"]), size)
+        except (KeyError, ValueError) as exc:
+            raise MalformedPayload(f"interactiveDataRef is incomplete: {exc}") from None
+        decoded = yield HttpRequest("POST", f"{self.base_url}/v1/decodePayload", {
+            **self._headers(), "bid": str(ref.get("bid", "")), "accept": "*/*",
+            "Content-Type": "application/octet-stream"}, None, payload)
+        data = decoded.json_body()
+        if data is None:
+            data = json.loads(crypto.decompress(decoded.content, limit=LIMITS["body.inbound"]))
+        return parse_resolved(event, data)
+
+    def classify(self, response: HttpResponse) -> PlatformError:
+        """Classify an MSP gateway error answer (by HTTP status; see :mod:`.errors`)."""
+        return classify(response)
+
+    # -- receiving -----------------------------------------------------------------------------
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        """Verify the JWT, gunzip (bounded), decode and parse one message from Apple.
+
+        Raises:
+            SignatureError: no ``Authorization`` (401) or a JWT that fails (403).
+            MalformedPayload: not gzip/JSON, a decompression bomb, no ``type``, ``v`` not 1.
+        """
+        header = request.header("authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise SignatureError("missing Authorization: Bearer <JWT>", status_hint=401)
+        crypto.verify_jwt(token.strip(), self._key, audience=self.msp_id, now=self.clock(),
+                          leeway=self.token_leeway, max_age=self.token_max_age)
+        raw = crypto.decompress(request.body, limit=LIMITS["body.inbound"])
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedPayload(f"Apple body is not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise MalformedPayload("Apple body is not a JSON object")
+        if body.get("v", 1) not in (1, "1"):
+            raise MalformedPayload(f"unknown Apple message schema v={body.get('v')!r}")
+        if not isinstance(body.get("type"), str):
+            raise MalformedPayload("Apple body has no 'type'")
+        return parse_message(body, request.headers,
+                             received_at=datetime.fromtimestamp(self.clock(), UTC))
+
+    def __repr__(self) -> str:
+        return f"<AppleMessages business_id={self.business_id!r} msp_id={self.msp_id!r}>"
+
+
+def _default_name(kind: str, mime: str) -> str:
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/heic": "heic",
+                 "video/mp4": "mp4", "video/quicktime": "mov", "audio/mpeg": "mp3",
+                 "audio/mp4": "m4a", "application/pdf": "pdf"}.get(mime, "bin")
+    return f"{kind}.{extension}"
+
+
+def _reference_key(interactive: Mapping[str, Any]) -> str:
+    """What makes two interactive messages the same for ``dataRef`` reuse: everything but the
+    per-send ``requestIdentifier`` (a reused reference replays the first send's identifier, so
+    replies to it point back at the first message)."""
+    data = {k: v for k, v in (interactive.get("data") or {}).items() if k != "requestIdentifier"}
+    same = {**interactive, "data": data}
+    return hashlib.sha256(json.dumps(same, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _check_size(size: int) -> None:
+    if size > LIMITS["attachment.size"]:
+        raise ContentError(f"Apple attachments are at most {LIMITS['attachment.size']} bytes, "
+                           f"got {size} (limit apple.attachment.size)", limit="apple.attachment.size")
