@@ -23,13 +23,16 @@ __all__ = ["main"]
 
 def demo_channels() -> list[Any]:
     """The channels the demo simulates, with obviously fake credentials."""
-    from . import Messenger, WhatsApp
+    from . import AppleMessages, Messenger, WhatsApp
 
     return [
         WhatsApp(phone_number_id="106540352242922", access_token="EAAG-demo-token-not-real",
                  app_secret="demo-app-secret-not-real", verify_token="demo-verify-token"),
         Messenger(page_id="108457560940232", page_access_token="EAAG-demo-page-token-not-real",
                   app_secret="demo-app-secret-not-real", verify_token="demo-verify-token"),
+        AppleMessages(msp_id="demo-msp-id-not-real",
+                      secret="ZGVtby1tc3Atc2VjcmV0LW5vdC1yZWFsLTAwMDAwMDA=",  # base64 of a fake
+                      business_id="demo-business-0000-not-real"),
     ]
 
 

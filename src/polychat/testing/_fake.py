@@ -61,6 +61,10 @@ class FakePlatform(abc.ABC):
         """The business account id."""
         return self.channel.account
 
+    def new_user_id(self, n: int) -> str:
+        """The id of the ``n``-th simulated customer (0-based) on this platform."""
+        return str(16505551234 + n)
+
     def tick(self) -> int:
         """A new number for ids (deterministic)."""
         self._counter += 1
@@ -142,3 +146,11 @@ class FakePlatform(abc.ABC):
     def user_reaction(self, user: str, name: str, message_id: str,
                       emoji: str) -> dict[str, Any]:
         """The customer reacts to ``message_id`` (an empty emoji removes the reaction)."""
+
+    def user_close(self, user: str, name: str) -> dict[str, Any]:
+        """The customer closes (deletes) the conversation; only some platforms have this.
+
+        Raises:
+            ValueError: the platform has no close (the default).
+        """
+        raise ValueError(f"{self.name} has no close")

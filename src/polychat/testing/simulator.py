@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from ..wire import WebhookResponse
+from ._apple_api import FakeApple
 from ._fake import FakePlatform
 from ._messenger_api import FakeMessenger
 from ._whatsapp_api import FakeWhatsApp
@@ -40,9 +41,17 @@ DEFAULT_START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 FAKES: dict[str, type[FakePlatform]] = {
     FakeWhatsApp.name: FakeWhatsApp,
     FakeMessenger.name: FakeMessenger,
+    FakeApple.name: FakeApple,
 }
 """The fake platform class serving each channel name."""
 MAX_ROUNDS = 200
+
+
+_PLACEHOLDER_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d494441"
+    "5478da63f0e9b2fe0f0004480211a3cd5c5a0000000049454e44ae426082")
+"""A valid 1×1 PNG (a shrub-green pixel) served for image URLs of the simulated web."""
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/png", ".jpeg": "image/png", ".gif": "image/png"}
 
 
 class SimulatorError(AssertionError):
@@ -91,6 +100,9 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Every HTTP request the hub made."""
         self.webhooks: list[tuple[str, dict[str, Any], WebhookResponse]] = []
         """Every webhook delivered: (channel name, body, the hub's answer)."""
+        self.web: dict[str, tuple[bytes, str]] = {}
+        """URL → (bytes, MIME type) the simulated web serves (channels that fetch media, like
+        Apple's, download from it); any other ``.jpg``/``.png``/``.gif`` URL gets a tiny PNG."""
         self._fakes: list[FakePlatform] = []
         self._pending: list[tuple[FakePlatform, dict[str, Any]]] = []
         self._names: dict[tuple[str, str], str] = {}
@@ -145,8 +157,22 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
             for fake in self._fakes:
                 if fake.handles(request):
                     return fake.handle(request)
+            if request.method == "GET":
+                return self._web(request)
         return httpx.Response(404, json={"error": {"message": f"the simulator does not serve "
                                                    f"{request.url.host}", "code": 0}})
+
+    def _web(self, request: httpx.Request) -> httpx.Response:
+        """The simulated public web: :attr:`web` pages, else a placeholder image for image URLs."""
+        url = str(request.url)
+        if url in self.web:
+            data, mime = self.web[url]
+            return httpx.Response(200, content=data, headers={"content-type": mime})
+        path = request.url.path.lower()
+        for extension, mime in _IMAGE_TYPES.items():
+            if path.endswith(extension):
+                return httpx.Response(200, content=_PLACEHOLDER_PNG, headers={"content-type": mime})
+        return httpx.Response(404, text="Not Found")
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Answer one request from an async hub."""
@@ -178,14 +204,15 @@ class Simulator(httpx.BaseTransport, httpx.AsyncBaseTransport):
              name: str = "Ada Lovelace", account: str | None = None) -> SimulatedUser:
         """A simulated customer on ``channel``.
 
-        Without ``user_id``, each new name gets the next fake number from ``16505551234`` on (the
-        same name gives the same user again).
+        Without ``user_id``, each new name gets the platform's next fake id (WhatsApp and
+        Messenger: numbers from ``16505551234`` on; Apple: ``urn:mbid:…`` opaque ids); the same
+        name gives the same user again.
         """
         fake = self.fake(channel, account)
         if user_id is None:
             known = [u for (ch, u), n in self._names.items() if ch == channel and n == name]
             taken = sum(1 for ch, _ in self._names if ch == channel)
-            user_id = known[0] if known else str(16505551234 + taken)
+            user_id = known[0] if known else fake.new_user_id(taken)
         uid = user_id
         self._names[(channel, uid)] = name
         return SimulatedUser(self, fake, uid, name)
@@ -290,3 +317,7 @@ class SimulatedUser:
         """React with ``emoji`` to message ``to`` (default: the latest one received)."""
         target = to or self.last.message_id
         return await self._act(self.fake.user_reaction(self.id, self.name, target, emoji))
+
+    async def closes(self) -> list[SentMessage]:
+        """Close (delete) the conversation, where the platform has that (Apple ``close``)."""
+        return await self._act(self.fake.user_close(self.id, self.name))
