@@ -130,13 +130,19 @@ class HubCore:
         """Every registered channel."""
         return [c for group in self._channels.values() for c in group]
 
-    def channel_named(self, name: str) -> Channel:
-        """The (first) channel registered under ``name`` — the one that parses its webhooks."""
+    def channel_named(self, name: str, account: str | None = None) -> Channel:
+        """The channel registered under ``name`` (and ``account``; else the first one, which
+        parses that channel's webhooks)."""
         group = self._channels.get(name)
         if not group:
             raise ConfigurationError(f"no channel named {name!r} is registered "
                                      f"(have: {', '.join(self._channels) or 'none'})")
-        return group[0]
+        if account is None:
+            return group[0]
+        for channel in group:
+            if channel.account == account:
+                return channel
+        raise ConfigurationError(f"{name} account {account!r} is not registered")
 
     def channel_for(self, address: Address) -> Channel:
         """The channel that sends to ``address`` (by channel name, then business account)."""

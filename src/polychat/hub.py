@@ -261,6 +261,16 @@ class AsyncHub(_HubBase):
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
+    async def upload(self, channel: str, media: Media, *, account: str | None = None) -> str:
+        """Upload ``media`` to ``channel`` without sending it; returns the platform's reusable id.
+
+        Send it later as ``Image(media_id=…)`` (WhatsApp media ids last 30 days, Messenger
+        attachment ids 90 days). ``account`` picks the business account when several are registered.
+        """
+        target = self.core.channel_named(channel, account)
+        result: str = await self.http.run(target, target.upload_exchange(media))
+        return result
+
     async def download(self, address: Address, media: Media) -> tuple[bytes, str]:
         """Download inbound media through the channel serving ``address``: (bytes, mime type)."""
         channel = self.core.channel_for(address)
@@ -364,6 +374,12 @@ class Hub(_HubBase):
                     error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
                     raise
         return SendResult(address=address, message_ids=ids, degraded=degraded)
+
+    def upload(self, channel: str, media: Media, *, account: str | None = None) -> str:
+        """Upload ``media`` without sending it; see :meth:`AsyncHub.upload`."""
+        target = self.core.channel_named(channel, account)
+        result: str = self.http.run(target, target.upload_exchange(media))
+        return result
 
     def download(self, address: Address, media: Media) -> tuple[bytes, str]:
         """Download inbound media through the channel serving ``address``: (bytes, mime type)."""

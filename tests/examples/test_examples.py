@@ -24,6 +24,18 @@ async def test_demo_plays_the_whole_shop_conversation() -> None:
                      "[reacted 👍]", "we got your photo (1028 bytes)", "all on the simulator"):
         assert expected in text, expected
     assert "Traceback" not in text and "failed" not in text
+    parts = re.split(r"\n(whatsapp|messenger|apple) \(business account", text)
+    sections = dict(zip(parts[1::2], parts[2::2], strict=True))
+    assert set(sections) == {"whatsapp", "messenger", "apple"}
+    # the same bot code, each platform's native UI
+    assert "[ ☰ See products ]" in sections["whatsapp"]
+    assert "[carousel]" in sections["messenger"] and "list.as_carousel" in sections["messenger"]
+    assert "( Keep browsing ) ( Track an order ) ( That's all )" in sections["messenger"]
+    assert "[ ☰ Here is what we have this week. ]" in sections["apple"]
+    assert "[ 🕒 When should we deliver? ]" in sections["apple"]
+    assert "reaction.dropped" in sections["apple"]
+    for section in sections.values():
+        assert "Order A1001 is shipped" in section and "(1028 bytes)" in section
 
 
 async def test_demo_is_deterministic() -> None:

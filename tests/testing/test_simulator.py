@@ -141,3 +141,19 @@ async def test_registration_order_does_not_matter_for_the_fakes() -> None:
     (on_whatsapp,) = await sim.user("whatsapp").says("hi")
     (on_messenger,) = await sim.user("messenger").says("hi")
     assert (on_whatsapp.channel, on_messenger.channel) == ("whatsapp", "messenger")
+
+
+async def test_upload_only_then_send_by_id() -> None:
+    fb = polychat.Messenger(page_id="1234567890", page_access_token="EAAG-FAKE-PAGE",
+                            app_secret="fake-secret")
+    hub = AsyncHub(make_wa(), fb)
+    sim = Simulator(hub)
+    media_id = await hub.upload("whatsapp", polychat.Image(data=b"\x89PNG-fake", mime_type="image/png"))
+    assert sim.fake("whatsapp").media[media_id].data == b"\x89PNG-fake"
+    await sim.user("whatsapp").says("hi")
+    await hub.send(f"whatsapp:{PNID}:16505551234", polychat.Image(media_id=media_id))
+    assert sim.sent[-1].body["image"] == {"id": media_id}
+    attachment_id = await hub.upload("messenger", polychat.Image(url="https://example.com/a.png"))
+    assert attachment_id.isdigit()
+    with pytest.raises(polychat.ConfigurationError):
+        await hub.upload("whatsapp", polychat.Image(url="https://example.com/a.png"))

@@ -130,6 +130,11 @@ class Channel(abc.ABC):
         """The exchange that downloads inbound ``media``; returns ``(bytes, mime_type)``."""
         raise ConfigurationError(f"{self.name} cannot download media")
 
+    def upload_exchange(self, media: Media) -> Exchange:
+        """Upload ``media`` (``data=`` bytes, or a ``url=`` the platform fetches) without sending it;
+        the exchange returns the platform's reusable id (send it later as ``media_id=``)."""
+        raise ConfigurationError(f"{self.name} has no upload-only call")
+
     def window(self, options: Mapping[str, Any]) -> timedelta | None:
         """How long after the customer's last message a send with ``options`` may go out.
 

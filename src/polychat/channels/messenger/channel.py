@@ -23,7 +23,7 @@ from .._meta import check_signature, decode_json_body, verify_subscription
 from .errors import classify
 from .limits import CAPABILITIES, HUMAN_AGENT_WINDOW, MESSAGING_TYPES, NOTIFICATION_TYPES, TAGS
 from .parse import parse_payload
-from .render import build_message, upload_form
+from .render import attachment_upload_body, build_message, upload_form
 
 __all__ = ["SEND_OPTIONS", "Messenger"]
 
@@ -163,6 +163,26 @@ class Messenger(Channel):
     def _send(self, request: HttpRequest) -> Exchange:
         response = yield request
         return SendOutcome(_message_ids(response))
+
+    def upload_exchange(self, media: Media) -> Exchange:
+        """Save ``media`` with the Attachment Upload API (``POST /{page-id}/message_attachments``);
+        returns the ``attachment_id`` (reusable for 90 days)."""
+        json_body, fields, files = attachment_upload_body(media)
+        url = self.graph_url(f"{self.page_id}/message_attachments")
+        if json_body is not None:
+            request = HttpRequest("POST", url, {"Content-Type": "application/json"}, json_body)
+        else:
+            content, content_type = encode_multipart(fields, files)
+            request = HttpRequest("POST", url, {"Content-Type": content_type}, None, content)
+        return self._save(request)
+
+    def _save(self, request: HttpRequest) -> Exchange:
+        response = yield request
+        data = response.json_body()
+        if not isinstance(data, dict) or not isinstance(data.get("attachment_id"), str):
+            raise PlatformError("the Attachment Upload API answered without attachment_id",
+                                channel=self.name, http_status=response.status_code)
+        return data["attachment_id"]
 
     def media_exchange(self, media: Media) -> Exchange:
         """Download inbound media from its attachment URL (Meta's CDN; no token needed)."""

@@ -134,6 +134,18 @@ class WhatsApp(Channel):
         )
         return SendOutcome(_message_ids(response))
 
+    def upload_exchange(self, media: Media) -> Exchange:
+        """Upload ``data=`` bytes with ``POST /{phone-number-id}/media``; returns the media id
+        (valid 30 days)."""
+        if media.data is None:
+            raise ConfigurationError("WhatsApp uploads take data= bytes (a url= is sent as a link)")
+        request = upload_request(self, media)
+        return self._upload_only(request)
+
+    def _upload_only(self, request: HttpRequest) -> Exchange:
+        response = yield request
+        return _uploaded_id(response)
+
     def dry_run_response(self, request: HttpRequest) -> HttpResponse:
         """Stand-in responses for :meth:`render`: uploads answer with :data:`UPLOAD_PLACEHOLDER`."""
         if request.url.endswith("/media"):
