@@ -33,14 +33,40 @@ def measure(label: str, fn: Callable[[], object], *, repeat: int = 5, number: in
 
 
 def import_time() -> None:
-    """Cold `import polychat` in a fresh interpreter (median of 5)."""
-    times = []
-    for _ in range(5):
-        out = subprocess.run(
-            [sys.executable, "-c", "import time; s=time.perf_counter(); import polychat; "
-             "print(time.perf_counter()-s)"], capture_output=True, text=True, check=True)
-        times.append(float(out.stdout))
-    print(f"{'import polychat (fresh interpreter)':<52} median {statistics.median(times) * 1e3:7.1f} ms")
+    """Cold imports in a fresh interpreter (median of 5): the package, the models, a hub."""
+    for label, code in (("import polychat", "import polychat"),
+                        ("… + polychat.Text (the models)", "import polychat; polychat.Text"),
+                        ("… + polychat.AsyncHub (hub, httpx, channels)",
+                         "import polychat; polychat.AsyncHub; polychat.WhatsApp")):
+        times = []
+        for _ in range(5):
+            out = subprocess.run(
+                [sys.executable, "-c", f"import time; s=time.perf_counter(); {code}; "
+                 "print(time.perf_counter()-s)"], capture_output=True, text=True, check=True)
+            times.append(float(out.stdout))
+        print(f"{label + ' (fresh interpreter)':<52} median {statistics.median(times) * 1e3:7.1f} ms")
+
+
+def apple_bench() -> None:
+    """JWT verification + gunzip + parse of one Apple text message, and AES-CTR throughput."""
+    import base64
+    import gzip
+
+    import polychat
+    from polychat.channels.apple import crypto
+
+    secret = base64.b64encode(b"bench-secret-0123456789abcdef012").decode()
+    channel = polychat.AppleMessages(msp_id="bench-msp", secret=secret, business_id="bench-biz",
+                                     clock=lambda: 1767000000.0)
+    token = crypto.encode_jwt({"aud": "bench-msp", "iat": 1767000000}, crypto.decode_secret(secret))
+    body = gzip.compress(json.dumps({"v": 1, "type": "text", "id": "b-1", "sourceId": "urn:mbid:AQAA",
+                                     "destinationId": "bench-biz", "body": "hello"}).encode())
+    request = polychat.WebhookRequest(headers={"Authorization": f"Bearer {token}",
+                                               "capability-list": "LIST,QUICK,TIME"}, body=body)
+    measure("apple parse (JWT + gunzip + parse) of a text", lambda: channel.parse(request))
+    key, blob = crypto.new_key(), bytes(1024 * 1024)
+    measure("AES-256-CTR encrypt 1 MiB (Apple attachments)", lambda: crypto.encrypt(blob, key),
+            number=20, unit="MiB")
 
 
 def main() -> None:
@@ -62,6 +88,12 @@ def main() -> None:
         request = polychat.WebhookRequest(headers={"X-Hub-Signature-256": sign_body(raw, "bench-secret"),
                                                    "Content-Type": "application/json"}, body=raw)
         measure("wa.parse (verify + decode + parse) of a batch", lambda: wa.parse(request))
+    from polychat.channels.messenger.parse import parse_payload as parse_messenger
+
+    fb_payloads = [json.loads(p.read_text()) for p in sorted((DATA.parent / "messenger").glob("*.json"))]
+    measure(f"messenger parse_payload, {len(fb_payloads)} fixtures",
+            lambda: [parse_messenger(p) for p in fb_payloads], number=50, unit="corpus")
+    apple_bench()
     content = polychat.ListPicker("Pick one", "Options", [polychat.ListSection("S", [
         polychat.ListItem(str(n), f"Row {n}", "desc") for n in range(10)])])
     measure("wa.render(list of 10 rows)", lambda: wa.render("16505551234", content), number=2000)

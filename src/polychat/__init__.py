@@ -5,88 +5,193 @@ Everything public is importable from here; testing helpers live in :mod:`polycha
 
 from __future__ import annotations
 
-from ._http import RetryPolicy
-from .address import Address
-from .capabilities import Capabilities
-from .channels import Channel
-from .channels.apple import AppleMessages
-from .channels.messenger import Messenger
-from .channels.whatsapp import WhatsApp
-from .content import (
-    Audio,
-    AuthRequest,
-    Button,
-    Buttons,
-    Card,
-    Carousel,
-    Contact,
-    Contacts,
-    Content,
-    File,
-    Form,
-    FormOption,
-    FormPage,
-    Image,
-    ListItem,
-    ListPicker,
-    ListSection,
-    Location,
-    MarkRead,
-    PaymentItem,
-    PaymentRequest,
-    QuickReplies,
-    QuickReply,
-    Raw,
-    Reaction,
-    RichLink,
-    Sticker,
-    Template,
-    Text,
-    TimePicker,
-    TimeSlot,
-    Typing,
-    Unsupported,
-    Video,
-)
-from .errors import (
-    AuthError,
-    ConfigurationError,
-    ContentError,
-    MalformedPayload,
-    PermanentError,
-    PlatformError,
-    PolychatError,
-    RateLimited,
-    RecipientUnreachable,
-    SignatureError,
-    TemporaryError,
-    UnsupportedContent,
-    WebhookError,
-    WindowClosed,
-)
-from .events import (
-    AnyEvent,
-    ChoiceSelected,
-    ConversationClosed,
-    Event,
-    FormSubmitted,
-    MessageDeleted,
-    MessageEdited,
-    MessageReceived,
-    MessageStatus,
-    OptIn,
-    OptOut,
-    ReactionReceived,
-    Referral,
-    ReferralInfo,
-    TypingChanged,
-    UnknownEvent,
-)
-from .hub import AsyncHub, Context, Hub, SendResult, SyncContext
-from .stores import MemoryStore, Store
-from .wire import HttpRequest, HttpResponse, WebhookRequest, WebhookResponse
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._http import RetryPolicy
+    from .address import Address
+    from .capabilities import Capabilities
+    from .channels import Channel
+    from .channels.apple import AppleMessages
+    from .channels.messenger import Messenger
+    from .channels.whatsapp import WhatsApp
+    from .content import (
+        Audio,
+        AuthRequest,
+        Button,
+        Buttons,
+        Card,
+        Carousel,
+        Contact,
+        Contacts,
+        Content,
+        File,
+        Form,
+        FormOption,
+        FormPage,
+        Image,
+        ListItem,
+        ListPicker,
+        ListSection,
+        Location,
+        MarkRead,
+        PaymentItem,
+        PaymentRequest,
+        QuickReplies,
+        QuickReply,
+        Raw,
+        Reaction,
+        RichLink,
+        Sticker,
+        Template,
+        Text,
+        TimePicker,
+        TimeSlot,
+        Typing,
+        Unsupported,
+        Video,
+    )
+    from .errors import (
+        AuthError,
+        ConfigurationError,
+        ContentError,
+        MalformedPayload,
+        PermanentError,
+        PlatformError,
+        PolychatError,
+        RateLimited,
+        RecipientUnreachable,
+        SignatureError,
+        TemporaryError,
+        UnsupportedContent,
+        WebhookError,
+        WindowClosed,
+    )
+    from .events import (
+        AnyEvent,
+        ChoiceSelected,
+        ConversationClosed,
+        Event,
+        FormSubmitted,
+        MessageDeleted,
+        MessageEdited,
+        MessageReceived,
+        MessageStatus,
+        OptIn,
+        OptOut,
+        ReactionReceived,
+        Referral,
+        ReferralInfo,
+        TypingChanged,
+        UnknownEvent,
+    )
+    from .hub import AsyncHub, Context, Hub, SendResult, SyncContext
+    from .stores import MemoryStore, Store
+    from .wire import HttpRequest, HttpResponse, WebhookRequest, WebhookResponse
 
 __version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "Address": ".address",
+    "AnyEvent": ".events",
+    "AppleMessages": ".channels.apple",
+    "AsyncHub": ".hub",
+    "Audio": ".content",
+    "AuthError": ".errors",
+    "AuthRequest": ".content",
+    "Button": ".content",
+    "Buttons": ".content",
+    "Capabilities": ".capabilities",
+    "Card": ".content",
+    "Carousel": ".content",
+    "Channel": ".channels",
+    "ChoiceSelected": ".events",
+    "ConfigurationError": ".errors",
+    "Contact": ".content",
+    "Contacts": ".content",
+    "Content": ".content",
+    "ContentError": ".errors",
+    "Context": ".hub",
+    "ConversationClosed": ".events",
+    "Event": ".events",
+    "File": ".content",
+    "Form": ".content",
+    "FormOption": ".content",
+    "FormPage": ".content",
+    "FormSubmitted": ".events",
+    "HttpRequest": ".wire",
+    "HttpResponse": ".wire",
+    "Hub": ".hub",
+    "Image": ".content",
+    "ListItem": ".content",
+    "ListPicker": ".content",
+    "ListSection": ".content",
+    "Location": ".content",
+    "MalformedPayload": ".errors",
+    "MarkRead": ".content",
+    "MemoryStore": ".stores",
+    "MessageDeleted": ".events",
+    "MessageEdited": ".events",
+    "MessageReceived": ".events",
+    "MessageStatus": ".events",
+    "Messenger": ".channels.messenger",
+    "OptIn": ".events",
+    "OptOut": ".events",
+    "PaymentItem": ".content",
+    "PaymentRequest": ".content",
+    "PermanentError": ".errors",
+    "PlatformError": ".errors",
+    "PolychatError": ".errors",
+    "QuickReplies": ".content",
+    "QuickReply": ".content",
+    "RateLimited": ".errors",
+    "Raw": ".content",
+    "Reaction": ".content",
+    "ReactionReceived": ".events",
+    "RecipientUnreachable": ".errors",
+    "Referral": ".events",
+    "ReferralInfo": ".events",
+    "RetryPolicy": "._http",
+    "RichLink": ".content",
+    "SendResult": ".hub",
+    "SignatureError": ".errors",
+    "Sticker": ".content",
+    "Store": ".stores",
+    "SyncContext": ".hub",
+    "Template": ".content",
+    "TemporaryError": ".errors",
+    "Text": ".content",
+    "TimePicker": ".content",
+    "TimeSlot": ".content",
+    "Typing": ".content",
+    "TypingChanged": ".events",
+    "UnknownEvent": ".events",
+    "Unsupported": ".content",
+    "UnsupportedContent": ".errors",
+    "Video": ".content",
+    "WebhookError": ".errors",
+    "WebhookRequest": ".wire",
+    "WebhookResponse": ".wire",
+    "WhatsApp": ".channels.whatsapp",
+    "WindowClosed": ".errors",
+}
+"""Public name → the module that defines it. Modules load on first use, so ``import polychat``
+stays cheap (a worker that only reads events never imports httpx or the channels)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'polychat' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Address",
