@@ -436,6 +436,16 @@ class Hub(_HubBase):
                 lock = self._locks[key] = threading.Lock()
             return lock
 
+    def wsgi(self, path_prefix: str = "/webhooks", *, max_body: int = 4 * 1024 * 1024) -> Any:
+        """A WSGI app serving ``GET``/``POST {path_prefix}/{channel name}`` (Flask, Django…).
+
+        It answers once a webhook is verified and parsed; the events are dispatched when the
+        server closes the response.
+        """
+        from .web.wsgi import WSGIApp
+
+        return WSGIApp(self, path_prefix=path_prefix, max_body=max_body)
+
     def close(self) -> None:
         """Close the HTTP client."""
         self.http.close()

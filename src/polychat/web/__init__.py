@@ -1,7 +1,8 @@
-"""Web adapters: serve a hub's webhooks from an ASGI server (no extra dependencies)."""
+"""Web adapters: serve a hub's webhooks from an ASGI or WSGI server (no extra dependencies)."""
 
 from __future__ import annotations
 
 from .asgi import ASGIApp
+from .wsgi import WSGIApp
 
-__all__ = ["ASGIApp"]
+__all__ = ["ASGIApp", "WSGIApp"]
