@@ -25,15 +25,18 @@ def demo_channels() -> list[Any]:
     """The channels the demo simulates, with obviously fake credentials."""
     from . import AppleMessages, Messenger, WhatsApp
 
-    return [
+    channels: list[Any] = [
         WhatsApp(phone_number_id="106540352242922", access_token="EAAG-demo-token-not-real",
                  app_secret="demo-app-secret-not-real", verify_token="demo-verify-token"),
         Messenger(page_id="108457560940232", page_access_token="EAAG-demo-page-token-not-real",
                   app_secret="demo-app-secret-not-real", verify_token="demo-verify-token"),
-        AppleMessages(msp_id="demo-msp-id-not-real",
-                      secret="ZGVtby1tc3Atc2VjcmV0LW5vdC1yZWFsLTAwMDAwMDA=",  # base64 of a fake
-                      business_id="demo-business-0000-not-real"),
     ]
+    if importlib.util.find_spec("cryptography") is not None:  # Apple attachments need it
+        channels.append(AppleMessages(
+            msp_id="demo-msp-id-not-real",
+            secret="ZGVtby1tc3Atc2VjcmV0LW5vdC1yZWFsLTAwMDAwMDA=",  # base64 of a fake secret
+            business_id="demo-business-0000-not-real"))
+    return channels
 
 
 #: The scripted conversation: (action, argument, what the customer does, in words).
@@ -117,7 +120,10 @@ async def run_demo(bot_path: str | None = None, *, out: Any = None,
 
     write = (out or sys.stdout).write
     bot = load_bot(bot_path)
-    selected = [c for c in demo_channels() if channels is None or c.name in channels]
+    available = demo_channels()
+    selected = [c for c in available if channels is None or c.name in channels]
+    if "apple" not in {c.name for c in available}:
+        write('(Apple Messages is skipped: install "polychat[apple]" for its encrypted media)\n')
     if not selected:
         raise SystemExit(f"no such demo channel: {', '.join(channels or [])}")
     hub = bot.create_hub(*selected)

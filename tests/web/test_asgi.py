@@ -90,3 +90,13 @@ async def test_lifespan_closes_the_hub() -> None:
 
     await app({"type": "lifespan"}, receive, send)
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+async def test_deeper_paths_route_on_their_first_segment() -> None:
+    """Apple posts to '<registered endpoint>/message': /webhooks/whatsapp/anything routes too."""
+    hub, seen = make_hub()
+    transport = httpx.ASGITransport(app=hub.asgi(path_prefix="/webhooks"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        signed = {"X-Hub-Signature-256": sign_body(BODY, SECRET), "Content-Type": "application/json"}
+        ok = await client.post("/webhooks/whatsapp/message", content=BODY, headers=signed)
+    assert ok.status_code == 200 and seen == ["wamid.ASGI"]

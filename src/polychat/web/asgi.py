@@ -77,9 +77,8 @@ class ASGIApp:
         if self.prefix and not (path == self.prefix or path.startswith(self.prefix + "/")):
             return None
         rest = path[len(self.prefix):].strip("/")
-        if not rest or "/" in rest:
-            return None
-        return rest
+        # {prefix}/{channel}, or deeper (Apple posts to "<registered endpoint>/message")
+        return rest.split("/", 1)[0] or None
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []

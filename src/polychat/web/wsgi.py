@@ -82,7 +82,8 @@ class WSGIApp:
         if self.prefix and not (path == self.prefix or path.startswith(self.prefix + "/")):
             return None
         rest = path[len(self.prefix):].strip("/")
-        return rest if rest and "/" not in rest else None
+        # {prefix}/{channel}, or deeper (Apple posts to "<registered endpoint>/message")
+        return rest.split("/", 1)[0] or None
 
     def _answer(self, start_response: StartResponse, response: WebhookResponse,
                 events: list[Event] | None = None) -> Iterable[bytes]:

@@ -20,6 +20,7 @@ from ...errors import (
     ConfigurationError,
     ContentError,
     MalformedPayload,
+    PermanentError,
     PlatformError,
     SignatureError,
 )
@@ -195,14 +196,20 @@ class AppleMessages(Channel):
                 self._data_refs.popitem(last=False)
         return SendOutcome([message_id])
 
-    def _fetch(self, url: str) -> Exchange:
-        response = yield HttpRequest("GET", url)
+    def _fetch(self, url: str, *, required: bool) -> Exchange:
+        """GET a public URL (not Apple's): its failures are the URL's, not the gateway's."""
+        response = yield HttpRequest("GET", url, accept=_ANY_ERROR)
+        if not response.ok:
+            if required:
+                raise PermanentError(f"could not fetch {url}: HTTP {response.status_code}",
+                                     channel=self.name, http_status=response.status_code)
+            return b"", ""
         return response.content, response.headers.get("content-type", "")
 
     def _send_rich_link(self, to: str, content: RichLink, message_id: str, extra: dict[str, str],
                         device: frozenset[str] | None, locale: str | None) -> Exchange:
         image: tuple[bytes, str] | None = None
-        data, mime = yield from self._fetch(str(content.image_url))
+        data, mime = yield from self._fetch(str(content.image_url), required=False)
         if 0 < len(data) <= LIMITS["rich_link.image"]:
             image = (data, mime.split(";")[0].strip() or "image/jpeg")
         try:
@@ -220,12 +227,15 @@ class AppleMessages(Channel):
                                "(limit apple.attachment.source)", limit="apple.attachment.source")
         if media.data is not None:
             _check_size(len(media.data))
+        # Validate the message (caption…) before anything is uploaded.
+        attachment_message(to, self.business_id, [_PROBE_ATTACHMENT], message_id=message_id,
+                           text=media.caption, locale=locale)
         return self._upload_and_send(to, media, message_id, extra, locale)
 
     def _upload_and_send(self, to: str, media: Media, message_id: str, extra: dict[str, str],
                          locale: str | None) -> Exchange:
         data, mime = (media.data, media.mime_type or "") if media.data is not None else (
-            yield from self._fetch(str(media.url)))
+            yield from self._fetch(str(media.url), required=True))
         mime = media.mime_type or mime.split(";")[0].strip() or "application/octet-stream"
         _check_size(len(data))
         key = crypto.new_key()
@@ -259,8 +269,12 @@ class AppleMessages(Channel):
     def _download_exchange(self, url: str, owner: str, signature_hex: str | None,
                            signature_b64: str | None, key_text: str,
                            size: int | None) -> Exchange:
-        signature = signature_b64 or base64.b64encode(
-            bytes.fromhex((signature_hex or "").strip())).decode()
+        try:
+            signature = signature_b64 or base64.b64encode(
+                bytes.fromhex((signature_hex or "").strip())).decode()
+            key = crypto.parse_key(key_text)
+        except ValueError as exc:
+            raise MalformedPayload(f"the attachment reference is invalid: {exc}") from None
         pre = yield HttpRequest("GET", f"{self.base_url}/v1/preDownload", self._headers(**{
             "MMCS-Url": url, "MMCS-Signature": signature, "MMCS-Owner": owner,
             "url": url, "signature": signature, "owner": owner}))
@@ -272,7 +286,7 @@ class AppleMessages(Channel):
         if size is not None and len(blob.content) != size:
             raise PlatformError(f"the downloaded file has {len(blob.content)} bytes, "
                                 f"Apple said {size}", channel=self.name)
-        return crypto.decrypt(blob.content, crypto.parse_key(key_text))
+        return crypto.decrypt(blob.content, key)
 
     def media_exchange(self, media: Media) -> Exchange:
         """Download an inbound attachment: preDownload, GET, check the size, decrypt."""
@@ -305,8 +319,24 @@ class AppleMessages(Channel):
             "Content-Type": "application/octet-stream"}, None, payload)
         data = decoded.json_body()
         if data is None:
-            data = json.loads(crypto.decompress(decoded.content, limit=LIMITS["body.inbound"]))
+            try:
+                data = json.loads(crypto.decompress(decoded.content, limit=LIMITS["body.inbound"]))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise MalformedPayload(f"decodePayload did not answer JSON: {exc}") from None
         return parse_resolved(event, data)
+
+    def dry_run_response(self, request: HttpRequest) -> HttpResponse:
+        """Stand-in answers for :meth:`render`: placeholders for what only Apple can give."""
+        if request.url.endswith("/v1/preUpload"):
+            urls = {"upload-url": "https://upload.invalid/{upload-url}",
+                    "mmcs-url": "https://mmcs.invalid/{mmcs-url}", "mmcs-owner": "{mmcs-owner}"}
+            return HttpResponse(status_code=200, content=json.dumps(urls).encode())
+        if request.url.startswith("https://upload.invalid/"):
+            receipt = {"singleFile": {"fileChecksum": "{file-checksum}"}}
+            return HttpResponse(status_code=200, content=json.dumps(receipt).encode())
+        if request.method == "GET":
+            return HttpResponse(status_code=404)  # a media URL: render does no I/O
+        return super().dry_run_response(request)
 
     def classify(self, response: HttpResponse) -> PlatformError:
         """Classify an MSP gateway error answer (by HTTP status; see :mod:`.errors`)."""
@@ -359,6 +389,13 @@ def _reference_key(interactive: Mapping[str, Any]) -> str:
     data = {k: v for k, v in (interactive.get("data") or {}).items() if k != "requestIdentifier"}
     same = {**interactive, "data": data}
     return hashlib.sha256(json.dumps(same, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+_ANY_ERROR = frozenset(range(300, 600))
+_PROBE_ATTACHMENT = {"name": "probe", "mimeType": "application/octet-stream", "size": "1",
+                     "signature-base64": "probe", "url": "https://probe.invalid/", "owner": "probe",
+                     "key": "00" + "0" * 64}
+"""A well-formed attachment, to validate a caption before the real file is uploaded."""
 
 
 def _check_size(size: int) -> None:

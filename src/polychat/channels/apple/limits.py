@@ -40,7 +40,7 @@ LIMITS: dict[str, int] = {
 CAPABILITIES = Capabilities(
     channel="apple",
     content_kinds=frozenset({
-        "text", "image", "video", "audio", "file", "rich_link", "list", "time_picker",
+        "text", "image", "video", "audio", "file", "sticker", "rich_link", "list", "time_picker",
         "quick_replies", "buttons", "typing", "payment_request", "auth_request", "form", "raw",
     }),
     max_text_length=LIMITS["text"],
