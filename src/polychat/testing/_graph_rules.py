@@ -11,12 +11,14 @@ problems with those codes. Nothing here does I/O or imports a schema library.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 __all__ = [
+    "GRAPH_PATH",
     "MISSING",
     "URL_RE",
     "Problem",
@@ -25,6 +27,7 @@ __all__ = [
     "at",
     "boolean",
     "choice",
+    "decode_send_body",
     "field_array",
     "get",
     "graph_error_envelope",
@@ -79,6 +82,31 @@ def graph_error_envelope(code: int, message: str, trace_id: str, *,
         error["error_data"] = dict(error_data)
     error["fbtrace_id"] = trace_id
     return {"error": error}
+
+
+GRAPH_PATH: Final = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<rest>.+)$")
+"""The path of a Graph API call: ``/v<major>.<minor>/<rest>`` (``rest`` is the node and edge)."""
+
+
+def decode_send_body(content: bytes,
+                     check: Callable[[Any], list[Problem]]) -> tuple[Any, Problem | None]:
+    """Decode a JSON send body and validate it with the platform's ``check``.
+
+    Args:
+        content: the request body.
+        check: the platform's validator (``check_send_body``).
+
+    Returns:
+        ``(body, problem)``: the decoded body and the first problem ``check`` found, else
+        ``None``. A body that is not JSON is refused as both Meta APIs refuse it, with
+        ``(#100) Invalid parameter`` (and ``body`` is ``None``).
+    """
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return None, Problem(100, "Invalid parameter", "the body is not JSON")
+    problems = check(body)
+    return body, problems[0] if problems else None
 
 
 class Report:

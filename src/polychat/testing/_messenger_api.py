@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +24,7 @@ import httpx
 
 from ..channels.messenger import Messenger
 from ._fake import Choice, FakePlatform, StoredMedia
-from ._graph_rules import Problem
+from ._graph_rules import GRAPH_PATH, Problem, decode_send_body
 from ._messenger_rules import check_send_body, check_upload, error_envelope
 from ._render_view import describe_messenger
 from ._whatsapp_api import meta_webhook_headers, parse_multipart
@@ -38,7 +37,6 @@ __all__ = ["FakeMessenger"]
 CDN = "https://scontent.xx.fbcdn.net/v/t1.15752-9/"
 APP_ID = 1517776481860111
 HUMAN_AGENT = timedelta(days=7)
-_PATH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<rest>.+)$")
 
 
 class FakeMessenger(FakePlatform):
@@ -67,7 +65,7 @@ class FakeMessenger(FakePlatform):
             return request.url.path.rsplit("/", 1)[-1] in self.media
         if not url.startswith(self.fb.base_url + "/"):
             return False
-        match = _PATH.match(request.url.path)
+        match = GRAPH_PATH.match(request.url.path)
         target = match["rest"].strip("/").split("/")[0] if match else ""
         if target == "me":
             token = (parse_qs(urlsplit(url).query).get("access_token") or [""])[0]
@@ -80,7 +78,7 @@ class FakeMessenger(FakePlatform):
         problem = self._auth_problem(request)
         if problem is not None:
             return self._error(400, problem)
-        match = _PATH.match(request.url.path)
+        match = GRAPH_PATH.match(request.url.path)
         rest = match["rest"].strip("/") if match else ""
         target, _, edge = rest.partition("/")
         if request.method == "POST" and target in (self.account, "me") and edge == "messages":
@@ -126,13 +124,9 @@ class FakeMessenger(FakePlatform):
             body: dict[str, Any] = {k: _maybe_json(v) for k, v in fields.items()}
             upload = files["filedata"]
         else:
-            try:
-                body = json.loads(request.content)
-            except ValueError:
-                return self._error(400, Problem(100, "Invalid parameter", "the body is not JSON"))
-            problems = check_send_body(body)
-            if problems:
-                return self._error(400, problems[0])
+            body, problem = decode_send_body(request.content, check_send_body)
+            if problem is not None:
+                return self._error(400, problem)
         user = _recipient_key(body.get("recipient") or {})
         action = body.get("sender_action")
         if action in ("typing_on", "typing_off", "mark_seen"):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +22,7 @@ import httpx
 from ..channels._meta import sign_body
 from ..channels.whatsapp import WhatsApp
 from ._fake import Choice, FakePlatform, StoredMedia
+from ._graph_rules import GRAPH_PATH, decode_send_body
 from ._render_view import describe_whatsapp
 from ._whatsapp_rules import Problem, check_send_body, check_upload, error_envelope
 
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["FakeWhatsApp", "meta_webhook_headers", "parse_multipart"]
 
 LOOKASIDE = "https://lookaside.fbsbx.com/whatsapp_business/attachments/"
-_PATH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<rest>.+)$")
 
 
 class FakeWhatsApp(FakePlatform):
@@ -60,7 +59,7 @@ class FakeWhatsApp(FakePlatform):
             return (parse_qs(urlsplit(url).query).get("mid") or [""])[0] in self.media
         if not url.startswith(self.wa.base_url + "/"):
             return False
-        match = _PATH.match(request.url.path)
+        match = GRAPH_PATH.match(request.url.path)
         target = match["rest"].strip("/").split("/")[0] if match else ""
         return target == self.account or target in self.media or not self.sim.other_fake_claims(
             self, target)
@@ -72,7 +71,7 @@ class FakeWhatsApp(FakePlatform):
                                             "The access token is missing or wrong."))
         if url.startswith(LOOKASIDE):
             return self._download(request)
-        match = _PATH.match(request.url.path)
+        match = GRAPH_PATH.match(request.url.path)
         if match is None:
             return self._error(400, Problem(100, "Unknown path components", request.url.path))
         rest = match["rest"].strip("/")
@@ -100,13 +99,9 @@ class FakeWhatsApp(FakePlatform):
                               headers={"x-fb-trace-id": self.trace()})
 
     def _messages(self, request: httpx.Request) -> httpx.Response:
-        try:
-            body = json.loads(request.content)
-        except ValueError:
-            return self._error(400, Problem(100, "Invalid parameter", "the body is not JSON"))
-        problems = check_send_body(body)
-        if problems:
-            return self._error(400, problems[0])
+        body, problem = decode_send_body(request.content, check_send_body)
+        if problem is not None:
+            return self._error(400, problem)
         if body.get("status") == "read":
             return httpx.Response(200, json={"success": True})
         user = str(body.get("to") or body.get("recipient"))

@@ -36,6 +36,7 @@ from polychat.errors import (
     PermanentError,
     PlatformError,
     RateLimited,
+    RecipientUnreachable,
     TemporaryError,
 )
 from polychat.wire import HttpResponse
@@ -44,12 +45,17 @@ __all__ = [
     "GRAPH_CODES",
     "ErrorRule",
     "GraphError",
+    "auth",
     "build_platform_error",
     "classify_graph_error",
     "classify_graph_item",
     "parse_error_object",
     "parse_graph_error",
+    "permanent",
     "rule_for",
+    "throttled",
+    "transient",
+    "unreachable",
 ]
 
 
@@ -69,6 +75,34 @@ class ErrorRule:
     retryable: bool | None = None
     hint: str | None = None
     retry_after: float | None = None
+
+
+# The rules most codes follow, for the channels' tables: one line per code, the hint says why.
+
+
+def throttled(hint: str) -> ErrorRule:
+    """``RateLimited``, retryable: back off and retry later."""
+    return ErrorRule(RateLimited, True, hint)
+
+
+def transient(hint: str) -> ErrorRule:
+    """``TemporaryError``, retryable: retry a few times."""
+    return ErrorRule(TemporaryError, True, hint)
+
+
+def unreachable(hint: str) -> ErrorRule:
+    """``RecipientUnreachable``, not retryable: this recipient cannot get the message."""
+    return ErrorRule(RecipientUnreachable, False, hint)
+
+
+def permanent(hint: str) -> ErrorRule:
+    """``PermanentError``, not retryable: the request or the account must change."""
+    return ErrorRule(PermanentError, False, hint)
+
+
+def auth(hint: str) -> ErrorRule:
+    """``AuthError``, not retryable: the token or its permissions must change."""
+    return ErrorRule(AuthError, False, hint)
 
 
 @dataclass(frozen=True)
@@ -152,9 +186,9 @@ def parse_graph_error(body: Any) -> GraphError | None:
     return parse_error_object(body["error"])
 
 
-_THROTTLED = ErrorRule(RateLimited, True, "throttled: back off with jitter and retry later")
-_TRANSIENT = ErrorRule(TemporaryError, True, "a transient platform failure: retry a few times")
-_PERMISSION = ErrorRule(AuthError, False, "the token lacks a permission for this call")
+_THROTTLED = throttled("throttled: back off with jitter and retry later")
+_TRANSIENT = transient("a transient platform failure: retry a few times")
+_PERMISSION = auth("the token lacks a permission for this call")
 _UNKNOWN = ErrorRule(PermanentError)
 
 GRAPH_CODES: dict[int, ErrorRule] = {

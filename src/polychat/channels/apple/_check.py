@@ -3,6 +3,7 @@
 Every numeric check reads its number from :data:`~polychat.channels.apple.limits.LIMITS` and raises
 :class:`~polychat.errors.ContentError` whose ``limit`` is ``"apple." + key`` and whose message names
 the rule, the limit and the value that broke it. Lengths are Python ``len()`` (code points).
+The checks themselves are :class:`~polychat.channels._check.LimitChecks`, bound to this channel.
 
 Device capabilities (``QUICK``, ``LIST``, ``TIME``, ``AUTH``, ``AUTH2``, ``FORM``) are checked by
 :func:`require_capability`; a missing one is a plain ``ContentError`` (not ``UnsupportedContent``)
@@ -12,11 +13,8 @@ with ``limit="apple.device.<CAPABILITY>"`` so the hub degrades the content for t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NoReturn
-from urllib.parse import urlsplit
 
-from polychat.errors import ContentError, UnsupportedContent
-
+from .._check import LimitChecks
 from .limits import LIMITS
 
 __all__ = [
@@ -31,56 +29,18 @@ __all__ = [
 ]
 
 
-def _name(key: str) -> str:
-    return f"apple.{key}"
+_CHECKS = LimitChecks("apple", "Apple", LIMITS)
 
-
-def fail(message: str, key: str) -> NoReturn:
-    """Raise ``ContentError`` for rule ``key`` (a LIMITS key or a rule name), naming it."""
-    raise ContentError(f"{message} (limit {_name(key)})", limit=_name(key))
-
-
-def unsupported(message: str, key: str) -> NoReturn:
-    """Raise ``UnsupportedContent`` for rule ``key``, naming it."""
-    raise UnsupportedContent(f"{message} (limit {_name(key)})", limit=_name(key))
-
-
-def check_length(value: str, key: str, what: str) -> str:
-    """Check ``len(value) <= LIMITS[key]``; ``what`` is a plural noun (``"texts"``).
-
-    Returns:
-        ``value`` unchanged, so a check can wrap the expression that uses it.
-    """
-    limit = LIMITS[key]
-    if len(value) > limit:
-        fail(f"Apple {what} allow at most {limit} characters, got {len(value)}", key)
-    return value
-
-
-def check_required(value: str | None, key: str, what: str) -> str:
-    """Check ``value`` is a non-blank string (within ``LIMITS[key]`` characters when ``key`` is a
-    length limit); return it."""
-    if value is None or not value.strip():
-        fail(f"Apple {what} cannot be empty", key)
-    return check_length(value, key, what) if key in LIMITS else value
+fail = _CHECKS.fail
+unsupported = _CHECKS.unsupported
+check_length = _CHECKS.check_length
+check_required = _CHECKS.check_required
+check_http_url = _CHECKS.check_http_url
 
 
 def check_unique(ids: Iterable[str], key: str, what: str) -> None:
     """Check no id repeats: the customer's answer names its choice by id alone."""
-    seen: set[str] = set()
-    for value in ids:
-        if value in seen:
-            fail(f"Apple {what} must be unique (the answer names the choice by it); "
-                 f"{value!r} repeats", key)
-        seen.add(value)
-
-
-def check_http_url(url: str | None, key: str, what: str) -> str:
-    """Check ``url`` is an absolute ``http(s)`` URL with a host; return it."""
-    parts = urlsplit(url or "")
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        fail(f"Apple {what} must be absolute http(s) URLs, got {url!r}", key)
-    return str(url)
+    _CHECKS.check_unique(ids, key, what, "(the answer names the choice by it);")
 
 
 def has_capability(device: frozenset[str] | None, capability: str) -> bool:

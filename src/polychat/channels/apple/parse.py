@@ -133,6 +133,11 @@ from ...events import (
     TypingChanged,
     UnknownEvent,
 )
+from .._json import account as _account
+from .._json import dict_or_none as _dict_or_none
+from .._json import ident as _ident
+from .._json import text as _text
+from .._json import truthy
 from .limits import DEVICE_CAPABILITIES
 
 __all__ = [
@@ -187,6 +192,7 @@ _MEDIA: Final[tuple[tuple[str, type[Image | Video | Audio]], ...]] = (
     ("audio/", Audio),
 )
 _REF_KEYS: Final = ("owner", "key", "signature", "signature-base64")
+_TRUE_WORDS: Final = ("true", "1", "yes")
 _OLD_CAPABILITY: Final = re.compile(r"[A-Z]+")
 
 
@@ -195,35 +201,6 @@ class _BrokenPieceError(Exception):
 
 
 # -- small readers ---------------------------------------------------------------------------------
-
-
-def _dict(obj: Any, key: str) -> dict[str, Any] | None:
-    """``obj[key]`` when it is an object, else ``None``."""
-    if isinstance(obj, dict):
-        value = obj.get(key)
-        if isinstance(value, dict):
-            return value
-    return None
-
-
-def _text(obj: Any, key: str) -> str | None:
-    """``obj[key]`` when it is a string with some non-blank content, else ``None``."""
-    if isinstance(obj, dict):
-        value = obj.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    return None
-
-
-def _ident(value: Any) -> str | None:
-    """An identifier as a string: a non-empty string without surrounding blanks, or an integer."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value and value == value.strip():
-        return value
-    return None
 
 
 def _index(value: Any) -> int | None:
@@ -247,9 +224,7 @@ def _size(value: Any) -> int | None:
 
 def _truthy(value: Any) -> bool:
     """A JSON flag: ``true``, ``1``, ``"true"``, ``"yes"`` or ``"1"``."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes")
-    return value is True or (isinstance(value, int) and value == 1)
+    return truthy(value, _TRUE_WORDS)
 
 
 def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -269,7 +244,7 @@ def _business_id(value: Any) -> str | None:
     ident = _ident(value)
     if ident is not None and ident.lower().startswith(_BIZ_PREFIX):
         ident = _ident(ident[len(_BIZ_PREFIX):])
-    return ident if ident is not None and ":" not in ident else None
+    return _account(ident)
 
 
 def parse_capabilities(headers: Mapping[str, str]) -> frozenset[str] | None:
@@ -531,10 +506,10 @@ def _parse_close(message: _Message) -> list[Event]:
 
 def _parse_interactive(message: _Message) -> list[Event]:
     body: dict[str, Any] = message.raw
-    inline = _dict(body, "interactiveData")
+    inline = _dict_or_none(body, "interactiveData")
     if inline is not None:
         return _interactive(message, inline)
-    if _dict(body, "interactiveDataRef") is not None:
+    if _dict_or_none(body, "interactiveDataRef") is not None:
         return [message.unknown(IDR_EVENT_TYPE)]
     return [message.unknown(MALFORMED)]
 
@@ -578,10 +553,10 @@ class _Reply:
 
 def _interactive(message: _Message, interactive: dict[str, Any]) -> list[Event]:
     """The events of an interactive reply (``interactiveData``, inline or resolved)."""
-    data = _dict(interactive, "data")
+    data = _dict_or_none(interactive, "data")
     if data is None:
         return [message.unknown(INTERACTIVE)]
-    bubble = _dict(data, "replyMessage") or _dict(interactive, "replyMessage") or {}
+    bubble = _dict_or_none(data, "replyMessage") or _dict_or_none(interactive, "replyMessage") or {}
     reply = _Reply(message, data, _ident(data.get("requestIdentifier")), bubble)
     for key, parser in _INTERACTIVE_KEYS:
         if key in data:
@@ -719,7 +694,7 @@ def _parse_form(reply: _Reply) -> list[Event]:
     if isinstance(form_message, dict):
         for key, value in form_message.items():
             data.setdefault(key, value)
-    places = [dynamic.get("selections"), (_dict(dynamic, "data") or {}).get("selections"),
+    places = [dynamic.get("selections"), (_dict_or_none(dynamic, "data") or {}).get("selections"),
               form_message.get("selections") if isinstance(form_message, dict) else form_message,
               reply.data.get("selections")]
     selections = next((p for p in places if isinstance(p, list)), [])
@@ -759,7 +734,7 @@ def _interactive_data(decoded: Any) -> dict[str, Any] | None:
             return None
     if not isinstance(decoded, dict):
         return None
-    wrapped = _dict(decoded, "interactiveData")
+    wrapped = _dict_or_none(decoded, "interactiveData")
     if wrapped is not None:
         return wrapped
     if isinstance(decoded.get("data"), dict):

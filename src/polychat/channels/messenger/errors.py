@@ -27,14 +27,18 @@ from __future__ import annotations
 
 import re
 
-from polychat.channels._meta.graph import ErrorRule, classify_graph_error
+from polychat.channels._meta.graph import (
+    ErrorRule,
+    auth,
+    classify_graph_error,
+    permanent,
+    throttled,
+    transient,
+    unreachable,
+)
 from polychat.errors import (
-    AuthError,
     PermanentError,
     PlatformError,
-    RateLimited,
-    RecipientUnreachable,
-    TemporaryError,
     WindowClosed,
 )
 from polychat.wire import HttpResponse
@@ -63,25 +67,9 @@ _TAG_WORDS = re.compile(r"\btag\b|message_tag|CONFIRMED_EVENT_UPDATE|ACCOUNT_UPD
                         r"POST_PURCHASE_UPDATE", re.IGNORECASE)
 
 
-def _throttled(hint: str) -> ErrorRule:
-    return ErrorRule(RateLimited, True, hint)
-
-
-def _transient(hint: str) -> ErrorRule:
-    return ErrorRule(TemporaryError, True, hint)
-
-
-def _unreachable(hint: str) -> ErrorRule:
-    return ErrorRule(RecipientUnreachable, False, hint)
-
-
-def _auth(hint: str) -> ErrorRule:
-    return ErrorRule(AuthError, False, hint)
-
-
-_PERMISSION = _auth("the Page token lacks a permission for this call (pages_messaging, with "
-                    "Advanced Access to message people without a role on the app), or its user "
-                    "cannot do the MESSAGING task on the Page")
+_PERMISSION = auth("the Page token lacks a permission for this call (pages_messaging, with "
+                   "Advanced Access to message people without a role on the app), or its user "
+                   "cannot do the MESSAGING task on the Page")
 
 # 1545041: Meta's 2026 send-messages table labels it "Messaging window closed", but everything
 # independent says "person unavailable": a real response "(#551) This person isn't available
@@ -90,7 +78,7 @@ _PERMISSION = _auth("the Page token lacks a permission for this call (pages_mess
 # code maps 551/1545041 to "person unavailable" and keeps 10/2018278 for the window. UNCONFIRMED
 # which is right (meta.md §6.2, §10), so polychat follows the evidence (RecipientUnreachable: do
 # not retry, do not switch to a tag blindly) and the hint names the window reading as well.
-_PERSON_UNAVAILABLE = _unreachable(
+_PERSON_UNAVAILABLE = unreachable(
     "this person isn't available or isn't receiving messages from this Page right now (they may "
     "have blocked the Page, left Messenger or restricted messages); do not retry. Meta's 2026 "
     "docs also list 1545041 as 'messaging window closed': if the person last wrote more than "
@@ -100,35 +88,33 @@ _PERSON_UNAVAILABLE = _unreachable(
 CODES: dict[int, ErrorRule] = {
     # -- Throttled: back off with jitter; Retry-After or x-business-use-case-usage give
     #    retry_after when Meta sends them. Send API: 300 calls/s per Page (10/s audio, video).
-    4: _throttled("the app's Graph call limit is reached: back off and retry later"),
-    17: _throttled("the user's Graph call limit is reached: back off and retry later"),
-    32: _throttled("the Page's call limit is reached (200 calls per engaged user per 24 h; "
-                   "300 sends/s, 10/s for audio and video): back off and retry later"),
-    341: _throttled("the application limit is reached: back off and retry later"),
-    613: _throttled("the rate limit is exceeded (too many messages to this Page or thread): "
-                    "back off and retry later"),
+    4: throttled("the app's Graph call limit is reached: back off and retry later"),
+    17: throttled("the user's Graph call limit is reached: back off and retry later"),
+    32: throttled("the Page's call limit is reached (200 calls per engaged user per 24 h; "
+                  "300 sends/s, 10/s for audio and video): back off and retry later"),
+    341: throttled("the application limit is reached: back off and retry later"),
+    613: throttled("the rate limit is exceeded (too many messages to this Page or thread): "
+                   "back off and retry later"),
     # -- Transient server errors. Send API calls have no idempotency key: a retried send that
     #    had gone through is delivered twice.
-    1: _transient("unknown Graph API error: retry a few times"),
-    2: _transient("the Graph API service is temporarily unavailable: retry a few times"),
+    1: transient("unknown Graph API error: retry a few times"),
+    2: transient("the Graph API service is temporarily unavailable: retry a few times"),
     # -- Bad request. 100 is also what a deprecated message tag gets (classify adds TAG_HINT).
-    100: ErrorRule(PermanentError, False, "a parameter is invalid or missing: the message says "
-                                          "which"),
+    100: permanent("a parameter is invalid or missing: the message says which"),
     # -- Recipient. 551 without a subcode: "This person isn't available right now".
     551: _PERSON_UNAVAILABLE,
     # -- Auth: the Page token or its permissions.
-    0: _auth("the app user could not be authenticated: check the Page access token"),
-    3: _auth("the app lacks the capability for this call"),
+    0: auth("the app user could not be authenticated: check the Page access token"),
+    3: auth("the app lacks the capability for this call"),
     # 10 with a subcode not in SUBCODES: a permission problem (meta.md §6.2 note).
     10: _PERMISSION,
-    104: _auth("no access token was sent"),
-    190: _auth("the Page access token is expired or invalid (password change, app removed from "
-               "the Page, or a user token instead of a Page token): get a new Page token"),
+    104: auth("no access token was sent"),
+    190: auth("the Page access token is expired or invalid (password change, app removed from "
+              "the Page, or a user token instead of a Page token): get a new Page token"),
     **dict.fromkeys(range(200, 300), _PERMISSION),
     # -- Policy: a temporary block (Graph error-handling page: wait and retry later). Its end is
     #    not given and it lasts hours to days, so a hub does not retry it; the hint says to wait.
-    368: ErrorRule(PermanentError, False,
-                   "temporarily blocked for policy violations: stop sending and retry only after "
+    368: permanent("temporarily blocked for policy violations: stop sending and retry only after "
                    "the block lifts (see the Page's Support Inbox / Page Quality)"),
 }
 """Every Messenger error code polychat knows, with its class, ``retryable`` flag and hint."""
@@ -138,18 +124,18 @@ SUBCODES: dict[tuple[int, int], ErrorRule] = {
     (10, 2018278): ErrorRule(WindowClosed, False, WINDOW_HINT),
     (10, 2018065): ErrorRule(WindowClosed, False, WINDOW_HINT),
     # -- Recipient.
-    (10, 2018108): _unreachable("this person isn't receiving messages from this Page right now "
-                                "(blocked the Page or turned messages off); do not retry"),
+    (10, 2018108): unreachable("this person isn't receiving messages from this Page right now "
+                               "(blocked the Page or turned messages off); do not retry"),
     (551, 1545041): _PERSON_UNAVAILABLE,  # see the comment above _PERSON_UNAVAILABLE
     (200, 1545041): _PERSON_UNAVAILABLE,
-    (100, 2018001): _unreachable("No matching user found: the recipient is not a PSID of this "
-                                 "Page (app-scoped ids from Facebook Login do not work; a PSID "
-                                 "from another Page neither)"),
+    (100, 2018001): unreachable("No matching user found: the recipient is not a PSID of this "
+                                "Page (app-scoped ids from Facebook Login do not work; a PSID "
+                                "from another Page neither)"),
     # -- App configuration. Code 200 is a permission code and the cure is a permission (Advanced
     #    Access for pages_messaging through App Review), so AuthError like the rest of 200–299;
     #    not retryable, a human must act.
-    (200, 2018028): _auth("app not reviewed: only admins, developers and testers of the app can "
-                          "be messaged until pages_messaging has Advanced Access (App Review)"),
+    (200, 2018028): auth("app not reviewed: only admins, developers and testers of the app can "
+                         "be messaged until pages_messaging has Advanced Access (App Review)"),
 }
 """``(code, error_subcode)`` rules; they win over :data:`CODES`."""
 

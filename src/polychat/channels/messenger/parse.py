@@ -126,7 +126,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -160,6 +160,13 @@ from polychat.events import (
     ReferralInfo,
     UnknownEvent,
 )
+
+from .._json import account as _account
+from .._json import dict_at as _dict
+from .._json import epoch_time
+from .._json import ident as _ident
+from .._json import text as _text
+from .._json import truthy as _truthy
 
 __all__ = [
     "ECHO",
@@ -203,7 +210,6 @@ _MEDIA: Final[dict[str, type[Image | Video | Audio | File]]] = {
 }
 _LINKS: Final = frozenset({"reel", "ig_reel", "post", "ig_post"})
 _SECONDS_BELOW: Final = Decimal(10) ** 11  # 1e11 ms is March 1973; 1e11 s is the year 5138
-_MAX_SECONDS: Final = Decimal(253402300799)  # 9999-12-31T23:59:59Z, the last datetime
 _STOP: Final = "STOP_NOTIFICATIONS"
 
 # Emoji for Messenger's reaction names, used only when a ``react`` item lacks its ``emoji``.
@@ -225,24 +231,6 @@ class _BrokenItemError(Exception):
 # -- small readers ---------------------------------------------------------------------------------
 
 
-def _dict(obj: Any, key: str) -> dict[str, Any]:
-    """``obj[key]`` when it is a dict, else an empty dict."""
-    if isinstance(obj, dict):
-        value = obj.get(key)
-        if isinstance(value, dict):
-            return value
-    return {}
-
-
-def _text(obj: Any, key: str) -> str | None:
-    """``obj[key]`` when it is a string with some non-blank content, else ``None``."""
-    if isinstance(obj, dict):
-        value = obj.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    return None
-
-
 def _value(obj: Any, key: str) -> str | None:
     """Like :func:`_text`, but integers are accepted too (refs, ad ids) and read as strings."""
     if isinstance(obj, dict):
@@ -252,45 +240,9 @@ def _value(obj: Any, key: str) -> str | None:
     return _text(obj, key)
 
 
-def _ident(value: Any) -> str | None:
-    """An id as a string: non-empty strings without surrounding blanks, or integers."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value and value == value.strip():
-        return value
-    return None
-
-
-def _account(value: Any) -> str | None:
-    """An id usable as ``Address.account`` (no colon)."""
-    ident = _ident(value)
-    return ident if ident is not None and ":" not in ident else None
-
-
-def _truthy(value: Any) -> bool:
-    """A JSON flag: ``true``, ``1`` or ``"true"``."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1")
-    return value is True or (isinstance(value, int) and value == 1)
-
-
 def _timestamp(value: Any) -> datetime | None:
     """Epoch milliseconds (``< 1e11`` means seconds; number or numeric string) → aware UTC."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-        if not number.is_finite() or number < 0:
-            return None
-        if number >= _SECONDS_BELOW:
-            number /= 1000
-        if number > _MAX_SECONDS:
-            return None
-        return NO_TIME + timedelta(microseconds=int(number * 1_000_000))
-    except (ArithmeticError, ValueError):  # InvalidOperation, decimal Overflow, OverflowError
-        return None
+    return epoch_time(value, millis_from=_SECONDS_BELOW)
 
 
 def _customer_id(party: dict[str, Any]) -> str | None:

@@ -40,13 +40,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from polychat.channels._meta.graph import ErrorRule, classify_graph_error, classify_graph_item
+from polychat.channels._meta.graph import (
+    ErrorRule,
+    auth,
+    classify_graph_error,
+    classify_graph_item,
+    permanent,
+    throttled,
+    transient,
+    unreachable,
+)
 from polychat.errors import (
-    AuthError,
     PermanentError,
     PlatformError,
     RateLimited,
-    RecipientUnreachable,
     TemporaryError,
     WindowClosed,
 )
@@ -60,56 +67,32 @@ CHANNEL = "whatsapp"
 MARKETING_LIMIT_WAIT = 24 * 60 * 60.0
 
 
-def _throttled(hint: str) -> ErrorRule:
-    return ErrorRule(RateLimited, True, hint)
-
-
-def _transient(hint: str) -> ErrorRule:
-    return ErrorRule(TemporaryError, True, hint)
-
-
-def _unreachable(hint: str) -> ErrorRule:
-    return ErrorRule(RecipientUnreachable, False, hint)
-
-
-def _bad_request(hint: str) -> ErrorRule:
-    return ErrorRule(PermanentError, False, hint)
-
-
-def _config(hint: str) -> ErrorRule:
-    return ErrorRule(PermanentError, False, hint)
-
-
-def _auth(hint: str) -> ErrorRule:
-    return ErrorRule(AuthError, False, hint)
-
-
-_PERMISSION = _auth("the token lacks a permission (whatsapp_business_messaging / _management) "
-                    "or the system user has no access to this WABA")
+_PERMISSION = auth("the token lacks a permission (whatsapp_business_messaging / _management) "
+                   "or the system user has no access to this WABA")
 
 CODES: dict[int, ErrorRule] = {
     # -- Throttled, global or per app / WABA: back off with jitter; the response headers
     #    (Retry-After, x-business-use-case-usage) give retry_after when Meta sends them.
-    4: _throttled("the app's Graph call limit is reached: back off and retry later"),
-    17: _throttled("the user's Graph call limit is reached: back off and retry later"),
-    32: _throttled("a Graph call limit is reached: back off and retry later"),
-    341: _throttled("the application limit is reached: back off and retry later"),
-    613: _throttled("the rate limit is exceeded: back off and retry later"),
-    80007: _throttled("the WhatsApp Business Account's rate limit is reached: back off and retry "
-                      "later"),
-    130429: _throttled("Cloud API throughput for this number is reached (80 msg/s by default): "
-                       "back off with jitter and spread sends"),
+    4: throttled("the app's Graph call limit is reached: back off and retry later"),
+    17: throttled("the user's Graph call limit is reached: back off and retry later"),
+    32: throttled("a Graph call limit is reached: back off and retry later"),
+    341: throttled("the application limit is reached: back off and retry later"),
+    613: throttled("the rate limit is exceeded: back off and retry later"),
+    80007: throttled("the WhatsApp Business Account's rate limit is reached: back off and retry "
+                     "later"),
+    130429: throttled("Cloud API throughput for this number is reached (80 msg/s by default): "
+                      "back off with jitter and spread sends"),
     # -- Throttled per recipient: delay only this user, not the whole queue.
-    131056: _throttled("pair rate limit: too many messages to this recipient (about 1 per 6 s); "
-                       "delay only this recipient and retry after 4^X s (1, 4, 16, … s)"),
+    131056: throttled("pair rate limit: too many messages to this recipient (about 1 per 6 s); "
+                      "delay only this recipient and retry after 4^X s (1, 4, 16, … s)"),
     # -- Transient server errors: retry a bounded number of times. Cloud API sends have no
     #    idempotency key, so a retried send that had in fact gone through is delivered twice.
-    1: _transient("unknown Graph API error: retry a few times"),
-    2: _transient("the Graph API service is temporarily unavailable: retry a few times"),
-    131000: _transient("something went wrong at Meta: retry a few times"),
-    131016: _transient("the Cloud API is temporarily unavailable: retry a few times"),
-    131057: _transient("the number is in maintenance (e.g. a throughput upgrade, about 1 min): "
-                       "retry in a minute"),
+    1: transient("unknown Graph API error: retry a few times"),
+    2: transient("the Graph API service is temporarily unavailable: retry a few times"),
+    131000: transient("something went wrong at Meta: retry a few times"),
+    131016: transient("the Cloud API is temporarily unavailable: retry a few times"),
+    131057: transient("the number is in maintenance (e.g. a throughput upgrade, about 1 min): "
+                      "retry in a minute"),
     # -- Retry with care (§6.2): slow retry or alert, never a tight loop.
     # 131053: Meta could not fetch or process the media (URL unreachable, wrong MIME type, too
     # big). courier retries it, so the cause can pass (the media host was down), hence
@@ -147,60 +130,60 @@ CODES: dict[int, ErrorRule] = {
                       "more than 24 h since the user last wrote: send an approved template"),
     # -- Marketing policy. A template does not help (these ARE template refusals), so these are
     #    not WindowClosed, whose advice is "send a template"; they are permanent for this user.
-    131050: _bad_request("the user stopped marketing messages from this business: send no "
-                         "marketing templates to them (service replies and utility templates "
-                         "still work)"),
-    130472: _bad_request("the user is in a Meta marketing-message experiment group: this "
-                         "marketing template was not delivered; do not retry"),
-    131063: _bad_request("marketing templates cannot be sent to this user through the Cloud API: "
-                         "use the Marketing Messages API"),
+    131050: permanent("the user stopped marketing messages from this business: send no "
+                      "marketing templates to them (service replies and utility templates "
+                      "still work)"),
+    130472: permanent("the user is in a Meta marketing-message experiment group: this "
+                      "marketing template was not delivered; do not retry"),
+    131063: permanent("marketing templates cannot be sent to this user through the Cloud API: "
+                      "use the Marketing Messages API"),
     # -- Recipient: permanent.
-    131026: _unreachable("the message is undeliverable: the recipient is not on WhatsApp, uses an "
-                         "old app version, or has not accepted the terms"),
-    130403: _unreachable("the business blocked this user: unblock them before sending"),
-    131021: _unreachable("the recipient is the sending number itself"),
-    131030: _unreachable("the recipient is not in this test number's allow-list: add it in the "
-                         "App Dashboard"),
-    131062: _unreachable("this number cannot send to a business-scoped user id (BSUID): send to "
-                         "the wa_id or phone number"),
+    131026: unreachable("the message is undeliverable: the recipient is not on WhatsApp, uses an "
+                        "old app version, or has not accepted the terms"),
+    130403: unreachable("the business blocked this user: unblock them before sending"),
+    131021: unreachable("the recipient is the sending number itself"),
+    131030: unreachable("the recipient is not in this test number's allow-list: add it in the "
+                        "App Dashboard"),
+    131062: unreachable("this number cannot send to a business-scoped user id (BSUID): send to "
+                        "the wa_id or phone number"),
     # -- Bad request / content: a bug or a configuration problem.
-    100: _bad_request("a parameter is invalid or missing"),
-    131008: _bad_request("a required parameter is missing"),
-    131009: _bad_request("a parameter value is invalid"),
-    131051: _bad_request("the message type is not supported"),
-    132000: _bad_request("the number of template parameters does not match the template"),
-    132001: _bad_request("the template does not exist in this language: the template language "
-                         "must be the exact approved locale (e.g. 'en_US', not 'en') and the "
-                         "name must match an approved template"),
-    132005: _bad_request("the template text with its parameters is too long"),
-    132007: _bad_request("the template content breaks a format policy"),
-    132008: _bad_request("a template parameter value is invalid"),
-    132012: _bad_request("a template parameter has the wrong format"),
-    132015: _bad_request("the template is paused for low quality: edit it or use another"),
-    132016: _bad_request("the template is disabled: use another template"),
-    132068: _bad_request("the Flow is blocked: fix it in WhatsApp Manager"),
-    132069: _bad_request("the Flow is throttled for low quality: fix it before sending it again"),
+    100: permanent("a parameter is invalid or missing"),
+    131008: permanent("a required parameter is missing"),
+    131009: permanent("a parameter value is invalid"),
+    131051: permanent("the message type is not supported"),
+    132000: permanent("the number of template parameters does not match the template"),
+    132001: permanent("the template does not exist in this language: the template language "
+                      "must be the exact approved locale (e.g. 'en_US', not 'en') and the "
+                      "name must match an approved template"),
+    132005: permanent("the template text with its parameters is too long"),
+    132007: permanent("the template content breaks a format policy"),
+    132008: permanent("a template parameter value is invalid"),
+    132012: permanent("a template parameter has the wrong format"),
+    132015: permanent("the template is paused for low quality: edit it or use another"),
+    132016: permanent("the template is disabled: use another template"),
+    132068: permanent("the Flow is blocked: fix it in WhatsApp Manager"),
+    132069: permanent("the Flow is throttled for low quality: fix it before sending it again"),
     # -- Auth: the token or its permissions.
-    0: _auth("the app user could not be authenticated: check the access token"),
-    3: _auth("the app lacks the capability for this call"),
-    10: _auth("the app lacks a permission for this call"),
-    104: _auth("no access token was sent"),
-    190: _auth("the access token is expired or invalid: renew the system-user token"),
+    0: auth("the app user could not be authenticated: check the access token"),
+    3: auth("the app lacks the capability for this call"),
+    10: auth("the app lacks a permission for this call"),
+    104: auth("no access token was sent"),
+    190: auth("the access token is expired or invalid: renew the system-user token"),
     **dict.fromkeys(range(200, 300), _PERMISSION),
-    131005: _auth("access denied: the permission is not granted or was removed"),
+    131005: auth("access denied: the permission is not granted or was removed"),
     # -- Configuration of the account or the number: alert a human.
-    33: _config("the phone number id does not exist or the number was deleted: check "
-                "phone_number_id"),
-    131031: _config("the business account is locked: see WhatsApp Manager"),
-    131037: _config("the number's display name is not approved yet"),
-    131042: _config("there is a problem with the account's payment method"),
-    131045: _config("the number is not registered correctly (certificate): register it again"),
-    133010: _config("the phone number is not registered with the Cloud API: register it"),
-    130497: _config("the business account may not message users in this country"),
+    33: permanent("the phone number id does not exist or the number was deleted: check "
+                  "phone_number_id"),
+    131031: permanent("the business account is locked: see WhatsApp Manager"),
+    131037: permanent("the number's display name is not approved yet"),
+    131042: permanent("there is a problem with the account's payment method"),
+    131045: permanent("the number is not registered correctly (certificate): register it again"),
+    133010: permanent("the phone number is not registered with the Cloud API: register it"),
+    130497: permanent("the business account may not message users in this country"),
     # 368: a temporary policy block (Graph error-handling page: wait and retry later). It lasts
     # hours to days and its end is not given, so not retryable by a hub; the hint says to wait.
-    368: _config("temporarily blocked for policy violations: stop sending and retry only after "
-                 "the block lifts (see WhatsApp Manager)"),
+    368: permanent("temporarily blocked for policy violations: stop sending and retry only after "
+                   "the block lifts (see WhatsApp Manager)"),
 }
 """Every WhatsApp error code polychat knows, with its class, ``retryable`` flag and hint."""
 

@@ -104,7 +104,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar, cast
 
@@ -138,6 +138,12 @@ from polychat.events import (
     UnknownEvent,
 )
 
+from .._json import account as _account
+from .._json import dict_at as _dict
+from .._json import epoch_time
+from .._json import ident as _ident
+from .._json import list_at as _list
+from .._json import string as _str
 from .errors import error_from_webhook
 
 __all__ = ["ITEM_ARRAYS", "MALFORMED", "NO_TIME", "NO_USER", "parse_payload"]
@@ -161,8 +167,6 @@ ITEM_ARRAYS: Final = frozenset({
 
 _STATUSES: Final = frozenset({"sent", "delivered", "read", "played", "failed", "deleted"})
 _MS_THRESHOLD: Final = Decimal(10) ** 12
-_MAX_SECONDS: Final = Decimal(253402300799)  # 9999-12-31T23:59:59Z, the last datetime
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 StatusValue = Literal["sent", "delivered", "read", "played", "failed", "deleted"]
 
@@ -172,50 +176,6 @@ class _BrokenItemError(Exception):
 
 
 # -- small readers ---------------------------------------------------------------------------------
-
-
-def _str(obj: Any, key: str) -> str | None:
-    """``obj[key]`` when ``obj`` is a dict and the value a string, else ``None``."""
-    if isinstance(obj, dict):
-        value = obj.get(key)
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def _dict(obj: Any, key: str) -> dict[str, Any]:
-    """``obj[key]`` when it is a dict, else an empty dict."""
-    if isinstance(obj, dict):
-        value = obj.get(key)
-        if isinstance(value, dict):
-            return value
-    return {}
-
-
-def _list(obj: Any, key: str) -> list[Any]:
-    """``obj[key]`` when it is a list, else an empty list."""
-    if isinstance(obj, dict):
-        value = obj.get(key)
-        if isinstance(value, list):
-            return value
-    return []
-
-
-def _ident(value: Any) -> str | None:
-    """An id as a string: non-empty strings without surrounding blanks, or integers."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value and value == value.strip():
-        return value
-    return None
-
-
-def _account(value: Any) -> str | None:
-    """An id usable as ``Address.account`` (no colon)."""
-    ident = _ident(value)
-    return ident if ident is not None and ":" not in ident else None
 
 
 def _first(obj: dict[str, Any], *keys: str) -> str | None:
@@ -229,19 +189,7 @@ def _first(obj: dict[str, Any], *keys: str) -> str | None:
 
 def _timestamp(value: Any) -> datetime | None:
     """Epoch seconds (string or number; ``>= 1e12`` means milliseconds) → aware UTC, or ``None``."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-        if not number.is_finite() or number < 0:
-            return None
-        if number >= _MS_THRESHOLD:
-            number /= 1000
-        if number > _MAX_SECONDS:
-            return None
-        return _EPOCH + timedelta(microseconds=int(number * 1_000_000))
-    except (ArithmeticError, ValueError):  # InvalidOperation, decimal Overflow, OverflowError
-        return None
+    return epoch_time(value, millis_from=_MS_THRESHOLD)
 
 
 # -- where a change happens ------------------------------------------------------------------------
