@@ -48,11 +48,22 @@ OnUnsupported = Literal["degrade", "raise"]
 WindowMode = Literal["check", "ignore"]
 
 
-def _reply_address(event: Event) -> Address:
-    return Address(channel=event.channel, account=event.recipient.account, user=event.sender.user)
+class _ContextBase:
+    """What both contexts hold: the hub, the event and the conversation's address."""
+
+    def __init__(self, hub: AsyncHub | Hub, event: Event) -> None:
+        self.event = event
+        self.address = Address(channel=event.channel, account=event.recipient.account,
+                               user=event.sender.user)
+        self._core = hub.core
+
+    @property
+    def channel(self) -> Channel:
+        """The channel object that serves this conversation."""
+        return self._core.channel_for(self.address)
 
 
-class Context:
+class Context(_ContextBase):
     """What an :class:`AsyncHub` handler gets beside the event: ways to answer in the conversation.
 
     Attributes:
@@ -62,14 +73,8 @@ class Context:
     """
 
     def __init__(self, hub: AsyncHub, event: Event) -> None:
+        super().__init__(hub, event)
         self.hub = hub
-        self.event = event
-        self.address = _reply_address(event)
-
-    @property
-    def channel(self) -> Channel:
-        """The channel object that serves this conversation."""
-        return self.hub.core.channel_for(self.address)
 
     async def reply(self, content: Any, *, quote: bool = False,
                     on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
@@ -98,18 +103,12 @@ class Context:
         return data
 
 
-class SyncContext:
+class SyncContext(_ContextBase):
     """What a :class:`Hub` handler gets beside the event (the blocking twin of :class:`Context`)."""
 
     def __init__(self, hub: Hub, event: Event) -> None:
+        super().__init__(hub, event)
         self.hub = hub
-        self.event = event
-        self.address = _reply_address(event)
-
-    @property
-    def channel(self) -> Channel:
-        """The channel object that serves this conversation."""
-        return self.hub.core.channel_for(self.address)
 
     def reply(self, content: Any, *, quote: bool = False,
               on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
@@ -128,6 +127,29 @@ class SyncContext:
     def download(self, media: Media) -> bytes:
         """Download inbound ``media`` (by its platform media id) and return its bytes."""
         return self.hub.download(self.address, media)[0]
+
+
+def _log_unresolved(event: Event, error: PolychatError) -> None:
+    logger.warning("could not resolve %s: %s", event.id, error,
+                   extra={"channel": event.channel, "event_id": event.id})
+
+
+def _log_unhandled(event: Event) -> None:
+    logger.debug("no handler for %s", type(event).__name__,
+                 extra={"channel": event.channel, "event_id": event.id})
+
+
+def _log_handler_failure(handler: Callable[..., Any], event: Event) -> None:
+    logger.exception("handler %s failed on %s %s", getattr(handler, "__qualname__", handler),
+                     type(event).__name__, event.id,
+                     extra={"channel": event.channel, "event_id": event.id})
+
+
+def _lock_for(locks: weakref.WeakValueDictionary[str, Any], key: str, factory: Callable[[], Any]) -> Any:
+    lock = locks.get(key)
+    if lock is None:
+        lock = locks[key] = factory()
+    return lock
 
 
 def _log_degraded(address: Address, degraded: list[str]) -> None:
@@ -255,10 +277,7 @@ class AsyncHub(_HubBase):
         """Serialise sends per conversation on channels that do not keep order (Apple)."""
         if self.core.channel_for(address).capabilities.ordered_delivery:
             return contextlib.nullcontext()
-        key = str(address)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
+        lock: asyncio.Lock = _lock_for(self._locks, str(address), asyncio.Lock)
         return lock
 
     async def upload(self, channel: str, media: Media, *, account: str | None = None) -> str:
@@ -297,26 +316,21 @@ class AsyncHub(_HubBase):
         try:
             resolved: list[Event] = await self.http.run(channel, exchange)
         except PolychatError as error:
-            logger.warning("could not resolve %s: %s", event.id, error,
-                           extra={"channel": event.channel, "event_id": event.id})
+            _log_unresolved(event, error)
             return [event]
         return self.core.resolved(event, resolved)
 
     async def _dispatch_one(self, event: Event) -> None:
         route = self.core.route_for(event)
         if route is None:
-            logger.debug("no handler for %s", type(event).__name__,
-                         extra={"channel": event.channel, "event_id": event.id})
+            _log_unhandled(event)
             return
         try:
             result = route.handler(event, Context(self, event))
             if inspect.isawaitable(result):
                 await result
         except Exception:
-            logger.exception("handler %s failed on %s %s",
-                             getattr(route.handler, "__qualname__", route.handler),
-                             type(event).__name__, event.id,
-                             extra={"channel": event.channel, "event_id": event.id})
+            _log_handler_failure(route.handler, event)
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -406,34 +420,26 @@ class Hub(_HubBase):
         try:
             resolved: list[Event] = self.http.run(channel, exchange)
         except PolychatError as error:
-            logger.warning("could not resolve %s: %s", event.id, error,
-                           extra={"channel": event.channel, "event_id": event.id})
+            _log_unresolved(event, error)
             return [event]
         return self.core.resolved(event, resolved)
 
     def _dispatch_one(self, event: Event) -> None:
         route = self.core.route_for(event)
         if route is None:
-            logger.debug("no handler for %s", type(event).__name__,
-                         extra={"channel": event.channel, "event_id": event.id})
+            _log_unhandled(event)
             return
         try:
             route.handler(event, SyncContext(self, event))
         except Exception:
-            logger.exception("handler %s failed on %s %s",
-                             getattr(route.handler, "__qualname__", route.handler),
-                             type(event).__name__, event.id,
-                             extra={"channel": event.channel, "event_id": event.id})
+            _log_handler_failure(route.handler, event)
 
     def _conversation_lock(self, address: Address) -> threading.Lock | contextlib.nullcontext[None]:
         """Serialise sends per conversation on channels that do not keep order (Apple)."""
         if self.core.channel_for(address).capabilities.ordered_delivery:
             return contextlib.nullcontext()
         with self._locks_guard:
-            key = str(address)
-            lock = self._locks.get(key)
-            if lock is None:
-                lock = self._locks[key] = threading.Lock()
+            lock: threading.Lock = _lock_for(self._locks, str(address), threading.Lock)
             return lock
 
     def wsgi(self, path_prefix: str = "/webhooks", *, max_body: int = 4 * 1024 * 1024) -> Any:
