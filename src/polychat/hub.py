@@ -191,7 +191,9 @@ class _HubBase:
         return register
 
     def _check_handler(self, handler: Callable[..., Any]) -> None:
-        raise NotImplementedError  # pragma: no cover - both hubs override
+        """Refuse what cannot be a handler (the sync hub also refuses coroutine functions)."""
+        if not callable(handler):
+            raise ConfigurationError("a handler must be callable")
 
     @property
     def channels(self) -> list[Channel]:
@@ -239,10 +241,6 @@ class AsyncHub(_HubBase):
         self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
         self.http = AsyncTransport(transport=transport, timeout=timeout, retry=retry)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _check_handler(self, handler: Callable[..., Any]) -> None:
-        if not callable(handler):
-            raise ConfigurationError("a handler must be callable")
 
     async def send(self, to: Address | str, content: Any | Iterable[Any], *,
                    reply_to: str | None = None,
@@ -365,6 +363,7 @@ class Hub(_HubBase):
         self._locks_guard = threading.Lock()
 
     def _check_handler(self, handler: Callable[..., Any]) -> None:
+        super()._check_handler(handler)
         if inspect.iscoroutinefunction(handler):
             raise ConfigurationError(
                 f"{getattr(handler, '__qualname__', handler)} is async: use AsyncHub for async "

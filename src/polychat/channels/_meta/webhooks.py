@@ -2,7 +2,7 @@
 
 Meta signs the raw body with HMAC-SHA256 keyed by the app secret and sends
 ``X-Hub-Signature-256: sha256=<lowercase hex>``. The check runs over the bytes exactly as received
-(Meta escapes non-ASCII as ``\\uXXXX``; re-serialised JSON would not verify) and compares in
+(Meta escapes non-ASCII as ``\\u00e4``-style sequences; re-serialised JSON would not verify) and compares in
 constant time. The same function signs test webhooks (the simulator uses it).
 """
 
