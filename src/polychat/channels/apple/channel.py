@@ -351,11 +351,11 @@ class AppleMessages(Channel):
             SignatureError: no ``Authorization`` (401) or a JWT that fails (403).
             MalformedPayload: not gzip/JSON, a decompression bomb, no ``type``, ``v`` not 1.
         """
-        header = request.header("authorization") or ""
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        # The scheme is case-insensitive and may be padded by blanks (RFC 9110 §11.1).
+        parts = (request.header("authorization") or "").split(None, 1)
+        if len(parts) != 2 or parts[0].lower() != "bearer" or not parts[1].strip():
             raise SignatureError("missing Authorization: Bearer <JWT>", status_hint=401)
-        crypto.verify_jwt(token.strip(), self._key, audience=self.msp_id, now=self.clock(),
+        crypto.verify_jwt(parts[1].strip(), self._key, audience=self.msp_id, now=self.clock(),
                           leeway=self.token_leeway, max_age=self.token_max_age)
         raw = crypto.decompress(request.body, limit=LIMITS["body.inbound"])
         try:

@@ -193,7 +193,8 @@ def decompress(body: bytes, *, limit: int) -> bytes:
             raise MalformedPayload(f"gzip body is corrupt: {exc}") from None
         if not inflater.eof:
             raise MalformedPayload("gzip body is truncated")
-        data = inflater.unused_data
+        # Zero bytes after a member are padding, as Python's gzip module (Apple's samples) reads it.
+        data = inflater.unused_data.lstrip(b"\x00")
         if data and data[:2] != b"\x1f\x8b":
             raise MalformedPayload("gzip body has trailing garbage")
     return bytes(out)

@@ -33,8 +33,11 @@ Body types
     body                                         events
     ===========================================  ================================================
     ``text``                                     ``MessageReceived(Text(body))``, ``body`` with its
-                                                 U+FFFC attachment placeholders removed (and then
-                                                 stripped); no text event when nothing remains
+                                                 U+FFFC attachment placeholders removed (words on
+                                                 both sides of one joined by a single space, the
+                                                 result stripped); no text event when nothing
+                                                 remains; a body without placeholders is kept
+                                                 exactly
     ``text`` with ``attachments[]``              the text event (if any), then one
                                                  ``MessageReceived`` per attachment:
                                                  ``Image`` / ``Video`` / ``Audio`` by ``mimeType``
@@ -48,8 +51,8 @@ Body types
       ``listPicker``                             ``ChoiceSelected(source="list")`` per selected
                                                  item (same ``id``), ``title`` = item title,
                                                  ``description`` = item subtitle
-      ``event`` (time picker)                    ``ChoiceSelected(source="time_slot",
-                                                 choice_id=<slot identifier>,
+      ``event`` (time picker; also the older     ``ChoiceSelected(source="time_slot",
+      ``timePicker.event`` nesting)              choice_id=<slot identifier>,
                                                  title=replyMessage.title)``
       ``quick-reply``                            ``ChoiceSelected(source="quick_reply",
                                                  choice_id=selectedIdentifier, else the
@@ -81,7 +84,7 @@ Body types
 
 Which list item, slot or quick reply was chosen
     Apple's raw selection marker is not documented (``apple.md`` 5.2), so the parser looks, in
-    this order, for: items with a truthy ``selected`` flag; arrays of selected items or
+    this order, for: items with a truthy ``selected`` (or ``isSelected``) flag; arrays of selected items or
     identifiers (``selectedItems``, ``selectedIdentifiers``… on the picker, its sections, or
     ``data``); the one item whose title equals ``replyMessage.title`` (else ``alternateTitle``);
     the only item, when there is exactly one. A quick reply first reads ``selectedIdentifier`` and
@@ -194,6 +197,9 @@ _MEDIA: Final[tuple[tuple[str, type[Image | Video | Audio]], ...]] = (
 _REF_KEYS: Final = ("owner", "key", "signature", "signature-base64")
 _TRUE_WORDS: Final = ("true", "1", "yes")
 _OLD_CAPABILITY: Final = re.compile(r"[A-Z]+")
+_PLACEHOLDER_RUN: Final = re.compile(r"[ \t]*(?:\ufffc[ \t]*)+")
+_FLAGS: Final = ("selected", "isSelected")
+"""Item keys that mark a chosen list item or time slot when truthy."""
 
 
 class _BrokenPieceError(Exception):
@@ -455,7 +461,7 @@ def _parse_text(message: _Message) -> list[Event]:
         events.append(message.unknown(MALFORMED))
     elif text:
         if PLACEHOLDER in text:
-            text = text.replace(PLACEHOLDER, "").strip()
+            text = _without_placeholders(text)
         if text:
             events.append(MessageReceived(**common, content=Text(text=text),
                                           referral=message.referral))
@@ -469,6 +475,21 @@ def _parse_text(message: _Message) -> list[Event]:
         else:
             events.append(MessageReceived(**common, content=content, referral=message.referral))
     return events
+
+
+def _without_placeholders(text: str) -> str:
+    """``text`` without its U+FFFC placeholders, the words around them joined by one space.
+
+    ``"See \ufffc and \ufffc here"`` gives ``"See and here"``; a placeholder next to a line
+    break (or at either end) leaves nothing behind, and the result is stripped.
+    """
+    pieces = _PLACEHOLDER_RUN.split(text)
+    joined = pieces[0]
+    for piece in pieces[1:]:
+        if joined and piece and not joined[-1].isspace() and not piece[0].isspace():
+            joined += " "
+        joined += piece
+    return joined.strip()
 
 
 def _attachment(attachment: Any) -> Content | None:
@@ -590,7 +611,7 @@ def _select(candidates: list[dict[str, Any]], containers: Iterable[Any],
 
     Every returned item has a usable ``identifier``.
     """
-    flagged = [c for c in candidates if _truthy(c.get("selected"))]
+    flagged = [c for c in candidates if any(_truthy(c.get(flag)) for flag in _FLAGS)]
     if flagged:
         return _unique(flagged)
     for container in containers:
@@ -638,6 +659,18 @@ def _parse_list_picker(reply: _Reply) -> list[Event]:
 
 def _parse_time_picker(reply: _Reply) -> list[Event]:
     event = reply.section("event")
+    return _time_slots(reply, event)
+
+
+def _parse_legacy_time_picker(reply: _Reply) -> list[Event]:
+    """``data.timePicker.event``: an older nesting of the time-picker reply (chatwoot reads it)."""
+    event = reply.section("timePicker").get("event")
+    if not isinstance(event, dict):
+        raise _BrokenPieceError("timePicker.event is not an object")
+    return _time_slots(reply, event)
+
+
+def _time_slots(reply: _Reply, event: dict[str, Any]) -> list[Event]:
     slots = _items(event.get("timeslots"))
     chosen = _select(slots, [event, reply.data], reply.titles)
     if chosen is None:
@@ -705,6 +738,7 @@ def _parse_form(reply: _Reply) -> list[Event]:
 _INTERACTIVE_KEYS: Final[tuple[tuple[str, Callable[[_Reply], list[Event]]], ...]] = (
     ("listPicker", _parse_list_picker),
     ("event", _parse_time_picker),
+    ("timePicker", _parse_legacy_time_picker),
     ("quick-reply", _parse_quick_reply),
     ("authenticate", _parse_auth),
     ("payment", _parse_payment),
