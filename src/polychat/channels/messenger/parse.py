@@ -38,7 +38,9 @@ Echoes
     ``recipient.id``). Echoes are ``UnknownEvent(type="messenger.echo", id=mid)`` and never
     ``MessageReceived``, whatever they contain. Defensively, an item whose ``sender`` is the entry's
     Page while its ``recipient`` is someone else is treated as Page-sent too: a ``message`` is an
-    echo, any other key gives ``UnknownEvent(type="messenger.echo.<key>")``. An echo whose roles
+    echo, any other key gives ``UnknownEvent(type="messenger.echo.<key>")``; this holds too when
+    the Page writes to a plugin guest (``recipient.user_ref``) or the recipient is missing, so the
+    Page never stands in as a customer who sent a message. An echo whose roles
     are *not* swapped (recipient = the Page) keeps its sender as the customer.
 
 Timestamps
@@ -56,7 +58,8 @@ Timestamps
     ``message`` with ``is_echo``                      ``UnknownEvent(type="messenger.echo")``
     ``message.text``                                  ``MessageReceived(Text)``
     ``message.quick_reply.payload``                   ``ChoiceSelected(source="quick_reply",
-                                                      choice_id=payload, title=text)``
+                                                      choice_id=payload (a number is read as a
+                                                      string), title=text)``
     ``message.attachments[]``                         one ``MessageReceived`` per attachment (after
                                                       the text, if any), all with ``id=mid``
     ``message.is_deleted``                            ``MessageDeleted(message_id=mid)``
@@ -74,7 +77,9 @@ Timestamps
     ``reaction``                                      ``ReactionReceived(message_id=mid, emoji)``;
                                                       ``unreact`` → ``emoji=None``
     ``referral``                                      ``Referral(source, ref, ad_id, referral)``
-    ``optin`` ``notification_messages`` STOP          ``OptOut(ref=payload, token)``
+    ``optin`` ``notification_messages`` STOP          ``OptOut(ref=payload, token)`` (the
+                                                      status compared case-insensitively, with
+                                                      ``_``, ``-`` or blanks between words)
     ``optin`` ``notification_messages`` (other)       ``OptIn(ref=payload, token, token_expires,
                                                       topic=title, frequency)``
     ``optin`` (plugin: ``ref`` / ``user_ref``)        ``OptIn(ref=ref)``
@@ -101,14 +106,17 @@ Timestamps
 
     ``reply_to`` is ``message.reply_to.mid``. A ``message.referral`` (click-to-Messenger ad,
     shops) rides on every event of that message as :class:`ReferralInfo` (``source``, ``ref``,
-    ``ad_id``, ``type``, ``ads_context=ads_context_data``, ``raw``); a postback's
-    ``postback.referral`` rides on its ``ChoiceSelected``. ``message.commands`` stays in ``raw``.
+    ``ad_id``, ``type``, ``url=referer_uri`` (chat plugin), ``headline=ads_context_data.ad_title``,
+    ``ads_context=ads_context_data``, ``raw``); a postback's ``postback.referral`` (or a
+    ``referral`` next to the postback in the item) rides on its ``ChoiceSelected``.
+    ``message.commands`` and ``message.nlp`` stay in ``raw``. ``num_edit`` may be a numeric string.
 
-    Event ``id``: the message's ``mid`` for messages, echoes, ``postback.mid`` for postbacks and
-    the delivered mid for per-mid statuses. Items that have no id of their own — reactions and
-    edits (their ``mid`` is the *target* message's, kept in ``message_id``), watermark statuses,
-    referrals, opt-ins — have ``id=None``, so a hub de-duplicates them on the whole item (a react
-    then an unreact, or a second edit, of the same message are different items).
+    Event ``id``: the message's ``mid`` for messages, echoes, ``postback.mid`` for postbacks (in
+    standby and other-object items too) and the delivered mid for per-mid statuses. Items that
+    have no id of their own — reactions and edits (their ``mid`` is the *target* message's, kept
+    in ``message_id``), watermark statuses, referrals, opt-ins — have ``id=None``, so a hub
+    de-duplicates them on the whole item (a react then an unreact, or a second edit, of the same
+    message are different items).
 
 Malformed input
     :class:`~polychat.errors.MalformedPayload` is raised only when the envelope itself is broken:
@@ -240,6 +248,13 @@ def _value(obj: Any, key: str) -> str | None:
     return _text(obj, key)
 
 
+def _status(value: Any) -> str | None:
+    """A Meta enum value compared loosely: ``"STOP NOTIFICATIONS"`` is ``"STOP_NOTIFICATIONS"``."""
+    if not isinstance(value, str):
+        return None
+    return "_".join(value.replace("-", " ").replace("_", " ").split()).upper() or None
+
+
 def _timestamp(value: Any) -> datetime | None:
     """Epoch milliseconds (``< 1e11`` means seconds; number or numeric string) → aware UTC."""
     return epoch_time(value, millis_from=_SECONDS_BELOW)
@@ -294,8 +309,7 @@ class _Item:
         page = _account(page_side.get("id"))
         user = _customer_id(user_side)
         entry_id = scope.entry_id
-        swapped = (entry_id is not None and page is not None and page != entry_id
-                   and user == entry_id)
+        swapped = entry_id is not None and page != entry_id and user == entry_id
         if swapped:
             # The roles are the other way round: an unswapped echo, or a Page-sent item.
             page, user = entry_id, _customer_id(page_side)
@@ -428,8 +442,8 @@ def _parse_entry(obj: str, entry: dict[str, Any]) -> list[Event]:
 
 
 def _mid(raw: Any) -> str | None:
-    """The ``message.mid`` of an item, when it has one."""
-    return _ident(_dict(raw, "message").get("mid"))
+    """The ``message.mid`` (else ``postback.mid``) of an item, when it has one."""
+    return _ident(_dict(raw, "message").get("mid")) or _ident(_dict(raw, "postback").get("mid"))
 
 
 def _guarded(parser: Callable[[_Item, dict[str, Any]], list[Event]], item: _Item) -> list[Event]:
@@ -470,12 +484,15 @@ def _referral(value: Any) -> ReferralInfo | None:
 
 def _referral_info(value: dict[str, Any]) -> ReferralInfo:
     ads_context = value.get("ads_context_data")
+    ads = ads_context if isinstance(ads_context, dict) else None
     return ReferralInfo(
         source=_value(value, "source"),
         ref=_value(value, "ref"),
         ad_id=_value(value, "ad_id"),
         type=_value(value, "type"),
-        ads_context=ads_context if isinstance(ads_context, dict) else None,
+        url=_text(value, "referer_uri"),
+        headline=_text(ads, "ad_title"),
+        ads_context=ads,
         raw=value,
     )
 
@@ -500,9 +517,9 @@ def _parse_message(item: _Item, raw: dict[str, Any]) -> list[Event]:
     referral = _referral(message.get("referral") or raw.get("referral"))
 
     events: list[Event] = []
-    choice = _text(_dict(message, "quick_reply"), "payload")
+    choice = _value(_dict(message, "quick_reply"), "payload")
     if choice is not None:
-        events.append(ChoiceSelected(**common, choice_id=choice, title=text or None,
+        events.append(ChoiceSelected(**common, choice_id=choice, title=_text(message, "text"),
                                      source="quick_reply", reply_to=reply_to, referral=referral))
     elif text:
         events.append(MessageReceived(**common, content=Text(text=text), reply_to=reply_to,
@@ -647,12 +664,12 @@ def _parse_edit(item: _Item, edit: dict[str, Any]) -> list[Event]:
     if original is None:
         raise _BrokenItemError("message_edit without a mid")
     text = edit.get("text")
-    count = edit.get("num_edit")
+    count = _value(edit, "num_edit")
     return [MessageEdited(
         **item.common(None),
         message_id=original,
         content=Text(text=text) if isinstance(text, str) else None,
-        edit_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+        edit_count=int(count) if count is not None and count.strip().isdecimal() else None,
     )]
 
 
@@ -666,7 +683,7 @@ def _parse_postback(item: _Item, postback: dict[str, Any]) -> list[Event]:
         choice_id=choice,
         title=title,
         source="postback",
-        referral=_referral(postback.get("referral")),
+        referral=_referral(postback.get("referral") or item.raw.get("referral")),
     )]
 
 
@@ -708,7 +725,7 @@ def _parse_optin(item: _Item, optin: dict[str, Any]) -> list[Event]:
     if optin.get("type") == "notification_messages":
         token = _value(optin, "notification_messages_token")
         payload = _value(optin, "payload")
-        if optin.get("notification_messages_status") == _STOP:
+        if _status(optin.get("notification_messages_status")) == _STOP:
             return [OptOut(**common, ref=payload, token=token)]
         return [OptIn(
             **common,
