@@ -11,10 +11,14 @@ Addresses
     metadata.display_phone_number or phone_number_id)``. ``sender`` is the customer:
     ``Address("whatsapp", phone_number_id, user)`` where ``user`` is the ``wa_id`` / ``from`` when
     present, else the business-scoped user id (``from_user_id`` / ``user_id``); for statuses
-    ``recipient_id`` else ``recipient_user_id``. A phone number is never assumed. When the item
-    names no customer, the single entry of ``contacts[]`` is used, if there is exactly one.
+    ``recipient_id`` else ``recipient_user_id``. An item that carries only the business-scoped id
+    takes the ``wa_id`` of the ``contacts[]`` entry with that ``user_id`` when there is one, so a
+    customer keeps one ``user`` across messages and statuses. A phone number is never assumed.
+    When the item names no customer, the single entry of ``contacts[]`` is used, if there is
+    exactly one; a ``system`` notice without either names its customer in ``system``
+    (``previous_user_id``, ``customer``, ``user_id``).
     ``sender_name`` is ``contacts[].profile.name`` of the contact matching the sender (by ``wa_id``
-    or ``user_id``), else of the single contact.
+    or ``user_id``), else of the single contact when it carries no id at all.
 
 Placeholders
     A change without ``metadata`` (template status updates, account updates…) has the entry ``id``
@@ -77,13 +81,19 @@ Timestamps
 ``errors[]`` (value-level errors)
     ``UnknownEvent(type="whatsapp.error")``, one per error object.
 
-Other fields (``user_preferences``, ``message_template_status_update``, ``account_update``,
+``user_preferences[]`` (marketing stop / resume)
+    ``UnknownEvent(type="whatsapp.user_preferences")`` per element, with the customer as sender, as
+    the issue tracker's contract for this field says; the raw item keeps ``value``
+    (``"stop"``/``"resume"``). (They would fit ``OptOut``/``OptIn``; changing that is a
+    contract change.)
+
+Other fields (``message_template_status_update``, ``account_update``,
 ``smb_message_echoes``, ``calls``, ``history``…)
     ``UnknownEvent(type="whatsapp.<field>")``: one per element of the value's item arrays
-    (:data:`ITEM_ARRAYS`: ``user_preferences``, ``message_echoes``, ``calls``…), or one for the
+    (:data:`ITEM_ARRAYS`: ``message_echoes``, ``calls``, ``history``…), or one for the
     whole ``value`` when it has none. Echoes take the customer from ``to`` (they are the
     business's own messages and are never ``MessageReceived``); calls take ``from`` or ``to`` by
-    ``direction``.
+    ``direction``; ``state_sync`` items take ``contact.phone_number`` (and ``metadata.timestamp``).
 
 Malformed input
     :class:`~polychat.errors.MalformedPayload` is raised only when the envelope itself is broken:
@@ -92,7 +102,8 @@ Malformed input
     ``field`` / ``value`` object, an item array that is not a list, an item that is not an object,
     a message without a type, a sender or a timestamp, a media item without an id, a location out
     of range — becomes one ``UnknownEvent(type="whatsapp.malformed_item", raw=<the item>)``
-    (:data:`MALFORMED`), so the rest of the batch still arrives and the item is not lost. (A
+    (:data:`MALFORMED`), so the rest of the batch still arrives and the item is not lost; it keeps
+    the item's sender, ``id`` and timestamp when those could be read. (A
     message whose content is broken but which carries Meta's ``errors[]`` is reported as
     ``"whatsapp.message.<type>"`` instead.) A ``messages`` change whose value has no item array at
     all gives one ``UnknownEvent(type="whatsapp.messages")`` for the value; empty arrays give
@@ -233,13 +244,24 @@ class _Scope:
             return _first(self.contacts[0], "wa_id", "user_id")
         return None
 
+    def wa_id_for(self, user_id: str | None) -> str | None:
+        """The ``wa_id`` of the contact whose ``user_id`` is ``user_id``, when it has one."""
+        if user_id is None:
+            return None
+        for contact in self.contacts:
+            if _ident(contact.get("user_id")) == user_id:
+                return _ident(contact.get("wa_id"))
+        return None
+
     def name_for(self, ids: Iterable[str | None]) -> str | None:
-        """``profile.name`` of the contact matching one of ``ids``, else of the single contact."""
+        """``profile.name`` of the contact matching one of ``ids``, else of the single contact
+        when that contact names no id (a contact with another id is someone else: a group
+        status beside a member's message must not take the member's name)."""
         wanted = {i for i in ids if i}
         for contact in self.contacts:
             if wanted & {_ident(contact.get("wa_id")), _ident(contact.get("user_id"))}:
                 return _str(_dict(contact, "profile"), "name")
-        if len(self.contacts) == 1:
+        if len(self.contacts) == 1 and _first(self.contacts[0], "wa_id", "user_id") is None:
             return _str(_dict(self.contacts[0], "profile"), "name")
         return None
 
@@ -483,6 +505,19 @@ def _form_data(reply: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"response_json": raw}
 
 
+def _system_customer(message: dict[str, Any]) -> str | None:
+    """The customer a ``system`` notice is about when the message names no sender.
+
+    A ``user_changed_user_id`` notice may come without ``from`` / ``from_user_id`` and without
+    ``contacts``: the user is then its ``previous_user_id`` (the id the business knew, as ``from``
+    is the old number of a ``user_changed_number``), else its new ``user_id``. Older identity
+    notices name the customer in ``customer``. (A ``system.wa_id`` is a *new* number, not used.)
+    """
+    if _str(message, "type") != "system":
+        return None
+    return _first(_dict(message, "system"), "previous_user_id", "customer", "user_id")
+
+
 def _system_type(message: dict[str, Any]) -> str:
     sub = _str(_dict(message, "system"), "type")
     return f"whatsapp.system.{sub}" if sub else "whatsapp.system"
@@ -490,12 +525,12 @@ def _system_type(message: dict[str, Any]) -> str:
 
 def _parse_message(scope: _Scope, message: dict[str, Any]) -> Event:
     mtype = _str(message, "type")
-    user = (_first(message, "from", "wa_id", "from_user_id", "user_id")
-            or scope.single_contact_id())
+    bsuid = _first(message, "from_user_id", "user_id")
+    user = (_first(message, "from", "wa_id") or scope.wa_id_for(bsuid) or bsuid
+            or scope.single_contact_id() or _system_customer(message))
     timestamp = _timestamp(message.get("timestamp")) or scope.entry_time
     msg_id = _ident(message.get("id"))
-    name = scope.name_for([user, _ident(message.get("from_user_id")),
-                           _ident(message.get("user_id"))])
+    name = scope.name_for([user, bsuid])
     if not mtype or user is None or timestamp is None:
         return _unknown(scope, MALFORMED, message, user=user, id_=msg_id, name=name)
 
@@ -520,7 +555,7 @@ def _parse_message(scope: _Scope, message: dict[str, Any]) -> Event:
     except (_BrokenItemError, ValidationError, ValueError):
         if isinstance(message.get("errors"), list):
             return unknown(f"whatsapp.message.{mtype}")
-        raise
+        return unknown(MALFORMED)
 
 
 def _message_event(mtype: str, message: dict[str, Any], common: dict[str, Any],
@@ -614,12 +649,15 @@ def _status_error(status: dict[str, Any]) -> PlatformError | None:
 
 def _parse_status(scope: _Scope, status: dict[str, Any]) -> Event:
     value = _str(status, "status")
-    user = _first(status, "recipient_id", "recipient_user_id") or scope.single_contact_id()
+    bsuid = _ident(status.get("recipient_user_id"))
+    user = (_ident(status.get("recipient_id")) or scope.wa_id_for(bsuid) or bsuid
+            or scope.single_contact_id())
     timestamp = _timestamp(status.get("timestamp")) or scope.entry_time
     status_id = _ident(status.get("id"))
-    name = scope.name_for([user, _ident(status.get("recipient_user_id"))])
+    name = scope.name_for([user, bsuid])
     if not value or user is None or timestamp is None or status_id is None:
-        return _unknown(scope, MALFORMED, status, user=user, name=name)
+        return _unknown(scope, MALFORMED, status, user=user, timestamp=timestamp, id_=status_id,
+                        name=name)
     if value not in _STATUSES:
         return _unknown(scope, f"whatsapp.status.{value}", status, user=user,
                         timestamp=timestamp, name=name)
@@ -655,6 +693,8 @@ def _other_customer(key: str, item: dict[str, Any]) -> str | None:
         if direction.upper().startswith("BUSINESS"):
             return _first(item, "to", "to_user_id")
         return _first(item, "from", "from_user_id")
+    if key == "state_sync":
+        return _first(_dict(item, "contact"), "wa_id", "user_id", "phone_number")
     return _first(item, "wa_id", "user_id", "from", "from_user_id", "recipient_id",
                   "recipient_user_id")
 
@@ -664,7 +704,8 @@ def _parse_other_item(scope: _Scope, type_: str, key: str, item: dict[str, Any])
     return _unknown(
         scope, type_, item,
         user=user,
-        timestamp=_timestamp(item.get("timestamp")),
+        timestamp=(_timestamp(item.get("timestamp"))
+                   or _timestamp(_dict(item, "metadata").get("timestamp"))),
         id_=_ident(item.get("id")) if key in ("messages", "message_echoes") else None,
         name=scope.name_for([user]) if user else None,
     )
