@@ -176,6 +176,44 @@ def _statuses(sim: Any, webhooks: list[Any]) -> str:
     return "statuses: " + ", ".join(f"{n} {s}" for s, n in counts.items()) if counts else ""
 
 
+def verify(args: argparse.Namespace, out: Any = None) -> int:
+    """``polychat verify``: check a saved webhook's signature (Meta) or JWT (Apple) offline.
+
+    Secrets are read from environment variables, never from the command line (which other users
+    of the machine can see).
+    """
+    import os
+    import time
+
+    from .errors import SignatureError
+    from .wire import WebhookRequest
+
+    write = (out or sys.stdout).write
+    secret = os.environ.get(args.secret_env, "")
+    if not secret:
+        write(f"set the secret in ${args.secret_env} first\n")
+        return 2
+    try:
+        if args.platform == "apple":
+            from .channels.apple import crypto
+
+            token = args.token.removeprefix("Bearer ").strip()
+            claims = crypto.verify_jwt(token, crypto.decode_secret(secret), audience=args.msp_id,
+                                       now=time.time() if args.now is None else args.now)
+            write(f"valid: JWT for aud={claims.get('aud')!r}, iat={claims.get('iat')!r}\n")
+            return 0
+        from .channels._meta import check_signature
+
+        body = Path(args.body).read_bytes() if args.body != "-" else sys.stdin.buffer.read()
+        check_signature(WebhookRequest(headers={"X-Hub-Signature-256": args.signature},
+                                       body=body), secret)
+    except SignatureError as error:
+        write(f"invalid: {error}\n")
+        return 1
+    write(f"valid: X-Hub-Signature-256 matches the {len(body)} bytes\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``polychat`` console script."""
     parser = argparse.ArgumentParser(prog="polychat", description=__doc__.splitlines()[0])
@@ -185,7 +223,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--channel", action="append", dest="channels",
                       help="play only on this channel (repeatable; default: all)")
     commands.add_parser("version", help="print the installed version")
+    check = commands.add_parser(
+        "verify", help="check a saved webhook's signature (Meta) or JWT (Apple) offline")
+    check.add_argument("platform", choices=["whatsapp", "messenger", "apple"])
+    check.add_argument("--secret-env", default="POLYCHAT_SECRET",
+                       help="environment variable holding the app secret / MSP secret "
+                       "(default: POLYCHAT_SECRET)")
+    check.add_argument("--signature", help="the X-Hub-Signature-256 header value (Meta)")
+    check.add_argument("--body", default="-", help="file holding the raw body (Meta; - = stdin)")
+    check.add_argument("--token", help="the Authorization header or JWT (Apple)")
+    check.add_argument("--msp-id", help="your MSP id, the JWT's expected aud (Apple)")
+    check.add_argument("--now", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.command == "verify":
+        needed = ("token", "msp_id") if args.platform == "apple" else ("signature",)
+        missing = [f"--{n.replace('_', '-')}" for n in needed if not getattr(args, n)]
+        if missing:
+            parser.error(f"verify {args.platform} needs {', '.join(missing)}")
+        return verify(args)
     if args.command == "version":
         from . import __version__
 

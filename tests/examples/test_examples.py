@@ -66,3 +66,26 @@ def test_readme_commands_match_ci() -> None:
     test_command = tests.split("&&")[-1].strip()
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(rf"^{re.escape(test_command)}$", ci, re.M), test_command
+
+
+def test_verify_command(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    from polychat.channels._meta import sign_body
+    from polychat.channels.apple import crypto
+
+    body = tmp_path / "body.json"
+    body.write_bytes(b'{"object":"page","entry":[]}')
+    monkeypatch.setenv("POLYCHAT_SECRET", "fake-app-secret")
+    good = sign_body(body.read_bytes(), "fake-app-secret")
+    assert main(["verify", "messenger", "--signature", good, "--body", str(body)]) == 0
+    assert main(["verify", "whatsapp", "--signature", "sha256=00", "--body", str(body)]) == 1
+    secret = base64.b64encode(b"fake-msp-secret-0123456789abcdef").decode()
+    monkeypatch.setenv("MSP", secret)
+    token = crypto.encode_jwt({"aud": "fake-msp", "iat": 1767000000}, crypto.decode_secret(secret))
+    args = ["verify", "apple", "--secret-env", "MSP", "--msp-id", "fake-msp", "--now", "1767000010"]
+    assert main([*args, "--token", f"Bearer {token}"]) == 0
+    assert main([*args, "--token", token + "x"]) == 1
+    output = capsys.readouterr().out
+    assert [line.split(":")[0] for line in output.splitlines()] == ["valid", "invalid", "valid", "invalid"]
+    assert "fake-app-secret" not in output and secret not in output
