@@ -219,7 +219,15 @@ class AsyncTransport(_Base):
                  sleep: Callable[[float], Any] = asyncio.sleep) -> None:
         super().__init__(transport=transport, timeout=timeout, retry=retry)
         self._client: httpx.AsyncClient | None = None
+        self._retired: list[httpx.AsyncClient] = []
         self._sleep = sleep
+
+    def replace_transport(self, transport: httpx.AsyncBaseTransport | None) -> None:
+        """Use ``transport`` for the next requests; the current client is closed by :meth:`aclose`."""
+        if self._client is not None:
+            self._retired.append(self._client)
+            self._client = None
+        self.transport = transport
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -256,7 +264,9 @@ class AsyncTransport(_Base):
             return stop.value
 
     async def aclose(self) -> None:
-        """Close the client and its connections."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the client (and any replaced one) and their connections."""
+        clients, self._retired = [*self._retired, self._client], []
+        self._client = None
+        for client in clients:
+            if client is not None:
+                await client.aclose()

@@ -3,7 +3,9 @@ de-duplication and handler selection. ``Hub`` and ``AsyncHub`` only add the I/O 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -81,6 +83,8 @@ class Route:
     handler: Callable[..., Any]
     channel: str | None
     when: Callable[[Event], bool] | None
+    is_async: bool = False
+    """The handler is a coroutine function (or an object with an async ``__call__``)."""
 
     def matches(self, event: Event) -> bool:
         """Whether this route takes ``event``."""
@@ -166,7 +170,7 @@ class HubCore:
         """Register ``handler`` for events of ``event_type`` (and subclasses)."""
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
             raise ConfigurationError(f"hub.on() takes an event class, got {event_type!r}")
-        self.routes.append(Route(event_type, handler, channel, when))
+        self.routes.append(Route(event_type, handler, channel, when, is_coroutine(handler)))
 
     def route_for(self, event: Event) -> Route | None:
         """The first registered route that takes ``event`` (first match wins)."""
@@ -318,6 +322,17 @@ class HubCore:
     def is_new(self, event: Event) -> bool:
         """Record ``event``'s dedup key; False if it was seen before (a re-delivery)."""
         return self.store.remember(dedup_key(event), DEDUP_TTL)
+
+
+def is_coroutine(handler: Callable[..., Any]) -> bool:
+    """Whether calling ``handler`` gives a coroutine (functions, partials, async ``__call__``)."""
+    target: Any = handler
+    while isinstance(target, functools.partial):
+        target = target.func
+    if inspect.iscoroutinefunction(target):
+        return True
+    # a callable object whose __call__ is async (looked up on the type, as Python calls it)
+    return not inspect.isroutine(target) and inspect.iscoroutinefunction(type(target).__call__)
 
 
 def _utcnow() -> datetime:

@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from ._http import AsyncTransport, RetryPolicy, SyncTransport
-from ._hubcore import HubCore, SendResult
+from ._hubcore import HubCore, SendResult, is_coroutine
 from .address import Address
 from .channels._base import Channel
 from .content import MarkRead, Media, Typing
@@ -129,7 +129,7 @@ class SyncContext(_ContextBase):
         return self.hub.download(self.address, media)[0]
 
 
-def _log_unresolved(event: Event, error: PolychatError) -> None:
+def _log_unresolved(event: Event, error: Exception) -> None:
     logger.warning("could not resolve %s: %s", event.id, error,
                    extra={"channel": event.channel, "event_id": event.id})
 
@@ -179,7 +179,9 @@ class _HubBase:
             channel: only events from this channel name.
             when: an extra predicate on the event.
 
-        The first registered handler that matches takes the event.
+        The first registered handler that matches takes the event. On an :class:`AsyncHub`,
+        plain (non-async) handlers run in a worker thread so they cannot block the event loop;
+        a :class:`Hub` refuses async handlers.
         """
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
             raise ConfigurationError(f"hub.on() takes an event class, got {event_type!r}")
@@ -313,7 +315,7 @@ class AsyncHub(_HubBase):
             return [event]
         try:
             resolved: list[Event] = await self.http.run(channel, exchange)
-        except PolychatError as error:
+        except Exception as error:  # never lose the batch: deliver the unresolved event
             _log_unresolved(event, error)
             return [event]
         return self.core.resolved(event, resolved)
@@ -323,10 +325,14 @@ class AsyncHub(_HubBase):
         if route is None:
             _log_unhandled(event)
             return
+        context = Context(self, event)
         try:
-            result = route.handler(event, Context(self, event))
-            if inspect.isawaitable(result):
-                await result
+            if route.is_async:
+                await route.handler(event, context)
+            else:  # a blocking handler must not freeze the event loop: run it in a thread
+                result = await asyncio.to_thread(route.handler, event, context)
+                if inspect.isawaitable(result):  # e.g. ``lambda e, ctx: ctx.reply(...)``
+                    await result
         except Exception:
             _log_handler_failure(route.handler, event)
 
@@ -341,9 +347,11 @@ class AsyncHub(_HubBase):
         await self.aclose()
 
     def use_transport(self, transport: httpx.AsyncBaseTransport) -> None:
-        """Send through ``transport`` from now on (used by the Simulator); call before sending."""
-        self.http.transport = transport
-        self.http._client = None
+        """Send through ``transport`` from now on (used by the Simulator).
+
+        A client already opened is kept until :meth:`aclose`, which closes it too.
+        """
+        self.http.replace_transport(transport)
 
 
 class Hub(_HubBase):
@@ -364,7 +372,7 @@ class Hub(_HubBase):
 
     def _check_handler(self, handler: Callable[..., Any]) -> None:
         super()._check_handler(handler)
-        if inspect.iscoroutinefunction(handler):
+        if is_coroutine(handler):
             raise ConfigurationError(
                 f"{getattr(handler, '__qualname__', handler)} is async: use AsyncHub for async "
                 "handlers (Hub calls handlers synchronously)"
@@ -418,7 +426,7 @@ class Hub(_HubBase):
             return [event]
         try:
             resolved: list[Event] = self.http.run(channel, exchange)
-        except PolychatError as error:
+        except Exception as error:  # never lose the batch: deliver the unresolved event
             _log_unresolved(event, error)
             return [event]
         return self.core.resolved(event, resolved)
@@ -429,7 +437,12 @@ class Hub(_HubBase):
             _log_unhandled(event)
             return
         try:
-            route.handler(event, SyncContext(self, event))
+            result = route.handler(event, SyncContext(self, event))
+            if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()
+                raise ConfigurationError("the handler returned an awaitable: Hub runs handlers "
+                                         "synchronously, use AsyncHub for async ones")
         except Exception:
             _log_handler_failure(route.handler, event)
 

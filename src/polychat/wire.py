@@ -170,6 +170,12 @@ class WebhookRequest(PolychatModel):
         """Case-insensitive header lookup."""
         return self.headers.get(name, default)
 
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            if name == "query" and isinstance(value, dict):
+                value = {k: MASK if k.lower() in SENSITIVE_PARAMS else v for k, v in value.items()}
+            yield name, value
+
 
 class WebhookResponse(PolychatModel):
     """What to answer a webhook request with."""

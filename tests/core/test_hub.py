@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -207,3 +208,53 @@ async def test_quote_skips_reactions_and_goes_on_the_first_message() -> None:
     await hub.send(USER, [polychat.Reaction("wamid.Q", "👍"), Text("sure")], reply_to="wamid.Q")
     bodies = [json.loads(c.request.content) for c in route.calls]
     assert "context" not in bodies[0] and bodies[1]["context"] == {"message_id": "wamid.Q"}
+
+
+async def test_async_hub_runs_blocking_handlers_off_the_event_loop() -> None:
+    import threading
+    import time
+
+    hub = AsyncHub(make_wa())
+    threads: list[str] = []
+
+    def blocking(event: polychat.MessageReceived, ctx: polychat.Context) -> None:
+        threads.append(threading.current_thread().name)
+        time.sleep(0.05)
+
+    hub.on(polychat.MessageReceived)(blocking)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    await hub.handle("whatsapp", text_webhook("wamid.BLOCK"))
+    task.cancel()
+    assert threads and threads[0] != threading.main_thread().name
+    assert ticks > 0  # the loop kept running while the handler slept
+
+
+def test_sync_hub_refuses_async_callable_objects() -> None:
+    class Bot:
+        async def __call__(self, event: Any, ctx: Any) -> None: ...
+
+    with pytest.raises(polychat.ConfigurationError):
+        Hub(make_wa()).on(polychat.MessageReceived)(Bot())
+
+
+def test_webhook_request_repr_hides_the_verify_token() -> None:
+    request = WebhookRequest(method="GET", query={"hub.mode": "subscribe",
+                                                  "hub.verify_token": "my-verify-SECRET"})
+    assert "my-verify-SECRET" not in repr(request) and "subscribe" in repr(request)
+
+
+async def test_use_transport_closes_the_replaced_client_on_aclose() -> None:
+    hub = AsyncHub(make_wa())
+    old = hub.http.client
+    hub.use_transport(httpx.MockTransport(lambda request: httpx.Response(200)))
+    assert hub.http.client is not old
+    await hub.aclose()
+    assert old.is_closed

@@ -67,7 +67,13 @@ class WSGIApp:
         if length > self.max_body:
             return self._answer(start_response, WebhookResponse(status=413, body=b"body too large"))
         stream = environ.get("wsgi.input")
-        body = stream.read(length) if stream is not None and length > 0 else b""
+        if stream is not None and length == 0 and environ.get("wsgi.input_terminated"):
+            body = stream.read(self.max_body + 1)  # chunked: the server ends the stream for us
+            if len(body) > self.max_body:
+                return self._answer(start_response,
+                                    WebhookResponse(status=413, body=b"body too large"))
+        else:
+            body = stream.read(length) if stream is not None and length > 0 else b""
         headers = {key[5:].replace("_", "-").lower(): str(value)
                    for key, value in environ.items() if key.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):

@@ -334,8 +334,8 @@ class AppleMessages(Channel):
         if request.url.startswith("https://upload.invalid/"):
             receipt = {"singleFile": {"fileChecksum": "{file-checksum}"}}
             return HttpResponse(status_code=200, content=json.dumps(receipt).encode())
-        if request.method == "GET":
-            return HttpResponse(status_code=404)  # a media URL: render does no I/O
+        if request.method == "GET":  # a media URL: render does no I/O, so a stand-in byte
+            return HttpResponse(status_code=200, content=b"\0")
         return super().dry_run_response(request)
 
     def classify(self, response: HttpResponse) -> PlatformError:
@@ -377,6 +377,7 @@ class AppleMessages(Channel):
 
 def _default_name(kind: str, mime: str) -> str:
     extension = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/heic": "heic",
+                 "image/webp": "webp",
                  "video/mp4": "mp4", "video/quicktime": "mov", "audio/mpeg": "mp3",
                  "audio/mp4": "m4a", "application/pdf": "pdf"}.get(mime, "bin")
     return f"{kind}.{extension}"

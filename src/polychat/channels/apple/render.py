@@ -168,6 +168,9 @@ def build_message(
     if isinstance(content, Text):
         body = _envelope(recipient, business_id, message_id, "text", locale)
         body["body"] = check_required(content.text, "text", "texts")
+        if PLACEHOLDER in content.text:
+            fail("Apple texts cannot hold U+FFFC: it marks where an attachment shows",
+                 "text.placeholder")
         return body
     if isinstance(content, Typing):
         return _envelope(recipient, business_id, message_id,
