@@ -1,4 +1,5 @@
-"""The ``polychat`` command: ``polychat demo`` plays a shop conversation on the simulator.
+"""The ``polychat`` command: ``demo`` plays a shop conversation on the simulator; ``simulate``
+lets you chat with a bot there; ``send`` sends one real text; ``verify`` checks a saved webhook.
 
 ``polychat demo`` loads ``examples/order_bot.py`` (shipped in the package), builds ONE hub over
 every simulated channel with obviously fake credentials, and plays the same scripted customer
@@ -214,6 +215,98 @@ def verify(args: argparse.Namespace, out: Any = None) -> int:
     return 0
 
 
+async def simulate(bot_path: str | None, channel: str, *, lines: Any = None,
+                   out: Any = None) -> int:
+    """``polychat simulate``: chat with a bot on the simulator, as the customer, line by line.
+
+    A plain line is a text message; ``/tap <id or title>`` taps a button, quick reply, list row or
+    time slot; ``/photo`` sends a photo; ``/close`` closes the chat (Apple); ``/quit`` ends.
+    """
+    from .testing import Simulator, SimulatorError
+
+    write = (out or sys.stdout).write
+    bot = load_bot(bot_path)
+    chosen = [c for c in demo_channels() if c.name == channel]
+    if not chosen:
+        write(f"no simulated channel {channel!r} (is polychat[apple] installed?)\n")
+        return 2
+    hub = bot.create_hub(*chosen)
+    sim = Simulator(hub)
+    customer = sim.user(channel, name="Ada Lovelace")
+    write(f"chatting with {Path(bot.__file__ or 'bot').name} on the simulated {channel}; "
+          "/tap <choice>, /photo, /close, /quit\n")
+    try:
+        for raw in lines if lines is not None else sys.stdin:
+            line = raw.strip()
+            if not line:
+                continue
+            if line == "/quit":
+                break
+            try:
+                if line.startswith("/tap "):
+                    replies = await customer.taps(line[5:].strip())
+                elif line == "/photo":
+                    replies = await customer.sends_image()
+                elif line == "/close":
+                    replies = await customer.closes()
+                else:
+                    replies = await customer.says(line)
+            except SimulatorError as error:
+                write(f"   ! {error}\n")
+                continue
+            for reply in replies:
+                write(_indent(reply.view, "🏪 ◂ ") + "\n")
+    finally:
+        await hub.aclose()
+    return 0
+
+
+def send(args: argparse.Namespace, out: Any = None) -> int:
+    """``polychat send ADDRESS TEXT``: send one text for real, credentials from the environment.
+
+    WhatsApp: ``POLYCHAT_WHATSAPP_TOKEN``; Messenger: ``POLYCHAT_MESSENGER_TOKEN`` (and optionally
+    ``POLYCHAT_MESSENGER_APP_SECRET`` for appsecret_proof); Apple: ``POLYCHAT_APPLE_MSP_ID`` and
+    ``POLYCHAT_APPLE_SECRET``. The account part of the address is the phone number id, Page id or
+    business id. Prints the message ids, or the platform's error.
+    """
+    import os
+
+    from . import Address, AppleMessages, Hub, Messenger, Text, WhatsApp
+    from .errors import PolychatError
+
+    write = (out or sys.stdout).write
+    env = os.environ
+    try:
+        address = Address.parse(args.address)
+        channel: Any
+        if address.channel == "whatsapp":
+            channel = WhatsApp(phone_number_id=address.account,
+                               access_token=env.get("POLYCHAT_WHATSAPP_TOKEN", ""))
+        elif address.channel == "messenger":
+            channel = Messenger(page_id=address.account,
+                                page_access_token=env.get("POLYCHAT_MESSENGER_TOKEN", ""),
+                                app_secret=env.get("POLYCHAT_MESSENGER_APP_SECRET"))
+        elif address.channel == "apple":
+            channel = AppleMessages(msp_id=env.get("POLYCHAT_APPLE_MSP_ID", ""),
+                                    secret=env.get("POLYCHAT_APPLE_SECRET", ""),
+                                    business_id=address.account)
+        else:
+            write(f"unknown channel {address.channel!r}\n")
+            return 2
+        with Hub(channel, window="ignore") as hub:
+            result = hub.send(address, Text(text=args.text))
+    except ValueError as error:
+        write(f"error: {error}\n")
+        return 2
+    except PolychatError as error:
+        write(f"error: {error}\n")
+        return 1
+    write("sent: " + ", ".join(result.message_ids) + "\n")
+    for rule in result.degraded:
+        write(f"degraded: {rule}\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``polychat`` console script."""
     parser = argparse.ArgumentParser(prog="polychat", description=__doc__.splitlines()[0])
@@ -223,6 +316,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--channel", action="append", dest="channels",
                       help="play only on this channel (repeatable; default: all)")
     commands.add_parser("version", help="print the installed version")
+    chat = commands.add_parser("simulate", help="chat with a bot on the simulator, line by line")
+    chat.add_argument("channel", choices=["whatsapp", "messenger", "apple"])
+    chat.add_argument("--bot", help="path of a bot module with create_hub(*channels)")
+    real = commands.add_parser("send", help="send one text for real (credentials from the "
+                               "environment)")
+    real.add_argument("address", help="channel:account:user, e.g. whatsapp:<phone number id>:<wa_id>")
+    real.add_argument("text")
     check = commands.add_parser(
         "verify", help="check a saved webhook's signature (Meta) or JWT (Apple) offline")
     check.add_argument("platform", choices=["whatsapp", "messenger", "apple"])
@@ -241,6 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if missing:
             parser.error(f"verify {args.platform} needs {', '.join(missing)}")
         return verify(args)
+    if args.command == "simulate":
+        return asyncio.run(simulate(args.bot, args.channel))
+    if args.command == "send":
+        return send(args)
     if args.command == "version":
         from . import __version__
 

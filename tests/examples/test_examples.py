@@ -89,3 +89,30 @@ def test_verify_command(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[
     output = capsys.readouterr().out
     assert [line.split(":")[0] for line in output.splitlines()] == ["valid", "invalid", "valid", "invalid"]
     assert "fake-app-secret" not in output and secret not in output
+
+
+async def test_simulate_command_plays_typed_lines() -> None:
+    from polychat.cli import simulate
+
+    out = io.StringIO()
+    lines = ["hi", "/tap Browse products", "/tap nothing-like-this", "/photo", "/quit", "ignored"]
+    assert await simulate(None, "whatsapp", lines=lines, out=out) == 0
+    text = out.getvalue()
+    assert "[ Browse products ]" in text and "[ ☰ See products ]" in text
+    assert "sees no button or row 'nothing-like-this'" in text
+    assert "we got your photo" in text
+
+
+def test_send_command_sends_for_real_with_env_credentials(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+    import respx
+
+    monkeypatch.setenv("POLYCHAT_WHATSAPP_TOKEN", "EAAG-FAKE-CLI-TOKEN")
+    with respx.mock:
+        route = respx.post("https://graph.facebook.com/v25.0/106540352242922/messages").mock(
+            return_value=httpx.Response(200, json={"messaging_product": "whatsapp",
+                                                   "messages": [{"id": "wamid.CLI"}]}))
+        assert main(["send", "whatsapp:106540352242922:16505551234", "hello"]) == 0
+    assert route.calls.last.request.headers["authorization"] == "Bearer EAAG-FAKE-CLI-TOKEN"
+    assert "sent: wamid.CLI" in capsys.readouterr().out
+    assert main(["send", "nonsense", "hello"]) == 2
