@@ -11,7 +11,10 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 if (SHARED / "tools").is_dir():
     sys.path.insert(0, str(SHARED / "tools"))
 
-DATA = Path(__file__).resolve().parent / "data"
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))  # shared helpers (tests/_fuzz.py) under --import-mode=importlib
+DATA = TESTS / "data"
 
 # Obviously fake credentials and ids used across the tests.
 PHONE_NUMBER_ID = "106540352242922"

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import polychat
+from _fuzz import mutate
 from polychat import Event, MalformedPayload, UnknownEvent, WebhookRequest
 from polychat.channels.apple.parse import IDR_EVENT_TYPE, parse_message, parse_resolved
 
@@ -67,19 +68,6 @@ header_values = st.text(max_size=20) | st.sampled_from(
 headers_strategy = st.dictionaries(header_names, header_values, max_size=6)
 
 
-def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path (keys / indexes) into ``node``, the root excluded."""
-    children: list[tuple[Any, Any]] = (
-        list(node.items()) if isinstance(node, dict)
-        else list(enumerate(node)) if isinstance(node, list) else []
-    )
-    found: list[tuple[Any, ...]] = []
-    for key, child in children:
-        found.append((*prefix, key))
-        found.extend(paths(child, (*prefix, key)))
-    return found
-
-
 @st.composite
 def mutated_fixtures(draw: st.DrawFn) -> tuple[dict[str, str], Any]:
     """A real fixture with 1–4 random mutations: drop a key, or replace a value with junk."""
@@ -93,17 +81,8 @@ def mutated_fixtures(draw: st.DrawFn) -> tuple[dict[str, str], Any]:
             else:
                 headers[name] = draw(header_values)
             continue
-        candidates = paths(body)
-        if not candidates:
+        if not mutate(draw, body, json_values):
             break
-        path = draw(st.sampled_from(candidates))
-        parent: Any = body
-        for key in path[:-1]:
-            parent = parent[key]
-        if isinstance(parent, dict) and draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(json_values)
     return headers, body
 
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import polychat
+from _fuzz import mutate
 from polychat import ChoiceSelected, Event, MalformedPayload, MessageReceived, WebhookRequest
 from polychat.channels._meta import sign_body
 from polychat.channels.messenger.parse import ENVELOPE_ARRAYS, parse_payload
@@ -59,35 +60,13 @@ json_values = st.recursive(
 )
 
 
-def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path (keys / indexes) into ``node``, the root excluded."""
-    found: list[tuple[Any, ...]] = []
-    children: list[tuple[Any, Any]] = (
-        list(node.items()) if isinstance(node, dict)
-        else list(enumerate(node)) if isinstance(node, list) else []
-    )
-    for key, child in children:
-        found.append((*prefix, key))
-        found.extend(paths(child, (*prefix, key)))
-    return found
-
-
 @st.composite
 def mutated_fixtures(draw: st.DrawFn) -> dict[str, Any]:
     """A real fixture with 1–4 random mutations: drop a key, or replace a value with junk."""
     payload: dict[str, Any] = copy.deepcopy(FIXTURES[draw(st.sampled_from(sorted(FIXTURES)))])
     for _ in range(draw(st.integers(1, 4))):
-        candidates = [p for p in paths(payload) if p[0] == "entry"]
-        if not candidates:
+        if not mutate(draw, payload, json_values, under="entry"):
             break
-        path = draw(st.sampled_from(candidates))
-        parent: Any = payload
-        for key in path[:-1]:
-            parent = parent[key]
-        if isinstance(parent, dict) and draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(json_values)
     return payload
 
 
