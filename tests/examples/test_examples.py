@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polychat.cli import main, run_demo
+from polychat.cli import demo_channels, load_bot, main, run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,3 +116,29 @@ def test_send_command_sends_for_real_with_env_credentials(monkeypatch, capsys) -
     assert route.calls.last.request.headers["authorization"] == "Bearer EAAG-FAKE-CLI-TOKEN"
     assert "sent: wamid.CLI" in capsys.readouterr().out
     assert main(["send", "nonsense", "hello"]) == 2
+
+
+def test_sync_faq_bot_runs_on_the_simulator() -> None:
+    import asyncio
+
+    from polychat.testing import Simulator
+
+    module = load_bot(str(ROOT / "examples" / "faq_bot_sync.py"))
+    hub = module.create_hub(*[c for c in demo_channels() if c.name in ("whatsapp", "apple")])
+    assert module.app is None  # no real channel configured in the environment
+    sim = Simulator(hub)
+
+    async def chat() -> None:
+        wa = sim.user("whatsapp")
+        (menu,) = await wa.says("hi")
+        assert "[ Opening hours ] [ Returns ] [ Shipping ]" in menu.view
+        (answer,) = await wa.taps("Returns")
+        assert answer.view.startswith("You can return anything within 30 days")
+        (human,) = await wa.says("can I talk to a human?")
+        assert "colleague" in human.view
+        apple = sim.user("apple")
+        (menu,) = await apple.says("what are your shipping times?")
+        assert menu.view.startswith("Orders ship within one working day")
+
+    asyncio.run(chat())
+    hub.close()
