@@ -38,7 +38,9 @@ def wa():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def wa_spec():  # type: ignore[no-untyped-def]
-    """The shared validator of WhatsApp send bodies against Meta's OpenAPI spec."""
-    import wa_spec as module
+    """The shared validator of WhatsApp send bodies against Meta's OpenAPI spec.
 
-    return module
+    It lives in ``../shared/tools`` (CI has it beside the checkout); elsewhere the tests that need it
+    are skipped, with the reason, instead of failing to import.
+    """
+    return pytest.importorskip("wa_spec", reason="../shared/tools/wa_spec.py is not beside the checkout")
