@@ -350,7 +350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(__version__)
         return 0
-    return asyncio.run(run_demo(args.bot, channels=args.channels))
+    try:
+        return asyncio.run(run_demo(args.bot, channels=args.channels))
+    except BrokenPipeError:  # e.g. `polychat demo | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
