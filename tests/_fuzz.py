@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hypothesis import strategies as st
 
-__all__ = ["json_paths", "mutate"]
+__all__ = ["json_paths", "json_values", "mutate", "mutated_fixture"]
 
 
 def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -41,3 +43,27 @@ def mutate(draw: st.DrawFn, root: Any, junk: st.SearchStrategy[Any], *,
     else:
         parent[path[-1]] = draw(junk)
     return True
+
+
+def json_values(keys: Sequence[str], samples: Sequence[str], *, text_size: int = 12,
+                max_leaves: int = 20) -> st.SearchStrategy[Any]:
+    """Random JSON whose object keys and string values lean on a platform's own vocabulary."""
+    leaves = (st.none() | st.booleans() | st.integers()
+              | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=text_size)
+              | st.sampled_from(list(keys)) | st.sampled_from(list(samples)))
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(list(keys)) | st.text(max_size=6), inner, max_size=5),
+        max_leaves=max_leaves,
+    )
+
+
+def mutated_fixture(draw: st.DrawFn, fixtures: Mapping[str, Any], junk: st.SearchStrategy[Any],
+                    *, under: str | None = None) -> Any:
+    """A copy of a random fixture with 1–4 random mutations (see :func:`mutate`)."""
+    payload = copy.deepcopy(fixtures[draw(st.sampled_from(sorted(fixtures)))])
+    for _ in range(draw(st.integers(1, 4))):
+        if not mutate(draw, payload, junk, under=under):
+            break
+    return payload

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import polychat
+from _fuzz import json_values as fuzz_values
 from _fuzz import mutate
 from polychat import Event, MalformedPayload, UnknownEvent, WebhookRequest
 from polychat.channels.apple.parse import IDR_EVENT_TYPE, parse_message, parse_resolved
@@ -52,14 +53,7 @@ VALUES = ["text", "interactive", "typing_start", "typing_end", "close", "richLin
           "1.5", "true", "0", "1", "urn:mbid:AQAA/x+y=", "urn:biz:abc", "a:b", " padded ", "",
           BIZ, CUSTOMER_ID, "https://p49-content.icloud.com/x"]
 
-leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-          | st.text(max_size=10) | st.sampled_from(KEYS) | st.sampled_from(VALUES))
-json_values = st.recursive(
-    leaves,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5),
-    max_leaves=24,
-)
+json_values = fuzz_values(KEYS, VALUES, text_size=10, max_leaves=24)
 header_names = st.sampled_from(["id", "source-id", "Source-Id", "destination-id", "DESTINATION-ID",
                                 "capability-list", "Capabilities", "date", "device-agent", "x"])
 header_values = st.text(max_size=20) | st.sampled_from(

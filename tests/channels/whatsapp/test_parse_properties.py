@@ -7,7 +7,6 @@ exactly one event, and every event survives a JSON round trip.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import polychat
-from _fuzz import mutate
+from _fuzz import json_values as fuzz_values
+from _fuzz import mutated_fixture
 from polychat import Event, MalformedPayload, WebhookRequest
 from polychat.channels._meta import sign_body
 from polychat.channels.whatsapp.parse import ITEM_ARRAYS, parse_payload
@@ -40,28 +40,15 @@ KEYS = sorted({"entry", "changes", "field", "value", "messages", "statuses", "er
                "context", "referral", "reaction", "emoji", "status", "pricing", "edit",
                "revoke", "original_message_id", "message", "time", "code", "error_data"})
 
-leaves = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(KEYS)
-    | st.sampled_from(["1749416383", "1749416383123", "-1", "1e400", "text", "image",
+json_values = fuzz_values(KEYS, ["1749416383", "1749416383123", "-1", "1e400", "text", "image",
                        "interactive", "failed", "messages", "whatsapp_business_account", "a:b",
                        " padded ", "", "{}", "[1]", "sent", "read", "button", "US.1234"])
-)
-json_values = st.recursive(
-    leaves,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5),
-    max_leaves=20,
-)
 
 
 @st.composite
 def mutated_fixtures(draw: st.DrawFn) -> dict[str, Any]:
     """A real fixture with 1–4 random mutations: drop a key, or replace a value with junk."""
-    payload: dict[str, Any] = copy.deepcopy(FIXTURES[draw(st.sampled_from(sorted(FIXTURES)))])
-    for _ in range(draw(st.integers(1, 4))):
-        if not mutate(draw, payload, json_values, under="entry"):
-            break
+    payload: dict[str, Any] = mutated_fixture(draw, FIXTURES, json_values, under="entry")
     return payload
 
 
