@@ -299,9 +299,20 @@ class AsyncHub(_HubBase):
 
     async def handle(self, channel_name: str, request: WebhookRequest) -> WebhookResponse:
         """Verify, parse, de-duplicate and dispatch one webhook request; return the answer."""
-        response, events = self.core.receive(channel_name, request)
+        response, events = await self.receive(channel_name, request)
         await self.dispatch(events)
         return response
+
+    async def receive(self, channel_name: str,
+                      request: WebhookRequest) -> tuple[WebhookResponse, list[Event]]:
+        """Verify, parse and de-duplicate one webhook request, without dispatching.
+
+        Returns the answer to give the platform and the events seen for the first time, already
+        recorded in the store (so another worker sharing it will not see them as new). Web
+        adapters answer with the response and then call :meth:`dispatch`; a queue-based
+        deployment enqueues the events (``event.model_dump_json()``) for workers instead.
+        """
+        return self.core.receive(channel_name, request)
 
     async def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""
@@ -410,9 +421,15 @@ class Hub(_HubBase):
 
     def handle(self, channel_name: str, request: WebhookRequest) -> WebhookResponse:
         """Verify, parse, de-duplicate and dispatch one webhook request; return the answer."""
-        response, events = self.core.receive(channel_name, request)
+        response, events = self.receive(channel_name, request)
         self.dispatch(events)
         return response
+
+    def receive(self, channel_name: str,
+                request: WebhookRequest) -> tuple[WebhookResponse, list[Event]]:
+        """Verify, parse and de-duplicate one webhook request, without dispatching;
+        see :meth:`AsyncHub.receive`."""
+        return self.core.receive(channel_name, request)
 
     def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""

@@ -64,12 +64,12 @@ class ASGIApp:
         from ..hub import AsyncHub
 
         if isinstance(self.hub, AsyncHub):
-            response, events = self.hub.core.receive(name, request)
+            response, events = await self.hub.receive(name, request)
             await _respond(send, response)
             await self.hub.dispatch(events)
         else:
             sync_hub = self.hub
-            response, events = await asyncio.to_thread(sync_hub.core.receive, name, request)
+            response, events = await asyncio.to_thread(sync_hub.receive, name, request)
             await _respond(send, response)
             await asyncio.to_thread(sync_hub.dispatch, events)
 
