@@ -81,7 +81,7 @@ class WSGIApp:
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         request = WebhookRequest(method=environ.get("REQUEST_METHOD", "GET"), headers=headers,
                                  body=body, query=query)
-        response, events = self.hub.core.receive(name, request)
+        response, events = self.hub.receive(name, request)
         return self._answer(start_response, response, events)
 
     def _channel_name(self, path: str) -> str | None:
