@@ -1,39 +1,281 @@
-"""What a hub keeps between webhooks: seen event keys (dedup) and customer activity times."""
+"""The :class:`Store` protocol: what a hub keeps between webhooks and between sends.
+
+A hub needs five kinds of state, all small and all keyed by strings:
+
+- **seen event keys** (``remember``), so a platform's re-delivery of a webhook is dispatched once;
+- **customer activity** (``touch_user`` / ``last_user_activity``), for the messaging-window check;
+- **conversation state** (``conversation`` / ``update_conversation``): Apple's closed flag and
+  device capabilities, the numbered menu on show;
+- **pacing buckets** (``acquire`` / ``hold``), so sends stay under each platform's rate limits;
+- **a small JSON cache** (``get`` / ``put``), e.g. for template definitions.
+
+Every method exists twice with the same meaning: the sync face (``remember``…) used by
+:class:`~polychat.Hub`, and the async face (``aremember``…) used by :class:`~polychat.AsyncHub`.
+A store that has only a sync implementation subclasses :class:`SyncStoreBase` and gets the async
+face for free.
+
+Rules every implementation follows:
+
+- **Thread and task safety.** Both faces may be called concurrently from many threads (a sync
+  hub behind a threaded WSGI server) and many tasks; a store shared between processes (Redis)
+  is called from all of them at once.
+- **Atomicity.** ``remember``, ``touch_user``, ``update_conversation``, ``acquire`` and ``hold``
+  are each atomic: a concurrent caller never sees half an update, and of concurrent
+  ``remember`` calls with one key exactly one wins.
+- **Clocks.** TTLs (``remember``, ``put``, the state TTL) run on the store's own clock. Pacing
+  runs only on the caller's clock: ``now`` and ``until`` are float seconds the caller reads from
+  one clock (``time.time()`` when several processes or hosts share the store, since monotonic
+  clocks differ between hosts), and a store never reads a clock to decide a pacing question —
+  so every store decides identically for the same inputs.
+- **Values.** Conversation values and cached values are JSON-serialisable; they come back as
+  decoded JSON (tuples as lists), never as the caller's own objects.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Store"]
+__all__ = ["DEFAULT_STATE_TTL", "Store", "SyncStoreBase"]
+
+DEFAULT_STATE_TTL = 30 * 24 * 3600.0
+"""Seconds customer activity and conversation state are kept after their last update (30 days)."""
 
 
 @runtime_checkable
 class Store(Protocol):
-    """Storage a hub uses for de-duplication and the messaging-window check.
+    """Storage a hub uses for de-duplication, the window check, conversation state and pacing.
 
-    Implementations must be safe to call from several threads (the sync hub's web adapters).
+    See the module documentation for the rules on thread safety, atomicity and clocks. Built-in
+    implementations: :class:`~polychat.MemoryStore` (one process, the default) and
+    ``polychat.stores.redis.RedisStore`` (shared by several workers). Write your own sync one by
+    subclassing :class:`SyncStoreBase`.
     """
 
-    def remember(self, key: str, ttl: float) -> bool:
-        """Record ``key`` for ``ttl`` seconds; return True if it was NOT already recorded.
+    # -- de-duplication ------------------------------------------------------------------------
 
-        Must be atomic: of two concurrent calls with one key, exactly one returns True.
+    def remember(self, key: str, ttl: float) -> bool:
+        """Record ``key`` for ``ttl`` seconds; True if it was NOT already recorded.
+
+        Atomic: of concurrent calls with one key, exactly one returns True, and every later call
+        returns False until the key expires.
         """
         ...
 
+    async def aremember(self, key: str, ttl: float) -> bool:
+        """Async face of :meth:`remember`."""
+        ...
+
+    # -- customer activity ---------------------------------------------------------------------
+
     def touch_user(self, address: str, when: datetime) -> None:
-        """Record that the customer at ``address`` (``str(Address)``) was active at ``when``."""
+        """Record that the customer at ``address`` (``str(Address)``) was active at ``when``.
+
+        Keeps the LATER of the stored time and ``when`` (webhooks arrive out of order); a naive
+        ``when`` is taken as UTC.
+        """
+        ...
+
+    async def atouch_user(self, address: str, when: datetime) -> None:
+        """Async face of :meth:`touch_user`."""
         ...
 
     def last_user_activity(self, address: str) -> datetime | None:
-        """When the customer at ``address`` was last active, or None if unknown."""
+        """When the customer at ``address`` was last active (aware, UTC), or None if unknown."""
         ...
 
+    async def alast_user_activity(self, address: str) -> datetime | None:
+        """Async face of :meth:`last_user_activity`."""
+        ...
+
+    # -- conversation state --------------------------------------------------------------------
+
     def conversation(self, address: str) -> dict[str, Any]:
-        """What is known of the conversation at ``address`` (``closed``, ``capabilities``…)."""
+        """A fresh dict of what is known of the conversation at ``address`` (empty if nothing)."""
+        ...
+
+    async def aconversation(self, address: str) -> dict[str, Any]:
+        """Async face of :meth:`conversation`."""
         ...
 
     def update_conversation(self, address: str, **values: Any) -> None:
-        """Merge ``values`` into the conversation state at ``address``."""
+        """Merge ``values`` into the conversation state at ``address``.
+
+        A value of ``None`` deletes that field. Values must be JSON-serialisable (``TypeError``
+        otherwise). The merge is atomic.
+        """
         ...
+
+    async def aupdate_conversation(self, address: str, **values: Any) -> None:
+        """Async face of :meth:`update_conversation`."""
+        ...
+
+    # -- pacing --------------------------------------------------------------------------------
+
+    def acquire(self, key: str, *, rate: float, burst: int, now: float, max_wait: float) -> float:
+        """Reserve a slot in the token bucket ``key``; return how long to wait before using it.
+
+        A GCRA bucket with reservation: ``rate`` requests per second on average, up to ``burst``
+        at once. The bucket's only state is its theoretical arrival time (TAT), on the caller's
+        clock. With ``interval = 1 / rate`` and ``tau = (burst - 1) * interval``::
+
+            tat  = max(stored TAT, now)
+            wait = max(0, tat - tau - now)
+
+        If ``wait > max_wait`` nothing changes and ``wait`` is returned (the caller gives up);
+        otherwise the TAT becomes ``tat + interval`` and ``wait`` is returned (the caller sleeps
+        ``wait`` seconds, then sends). Atomic. For example, ``rate=1, burst=1`` at ``now=0``
+        grants 0, then 1.0, then 2.0; ``rate=1, burst=3`` grants 0, 0, 0, then 1.0.
+
+        Args:
+            key: the bucket (e.g. one per platform account, or per recipient).
+            rate: requests per second (> 0).
+            burst: requests allowed at once (>= 1).
+            now: the caller's clock, in seconds (see the module notes on clocks).
+            max_wait: the longest wait the caller accepts (``math.inf`` for any).
+
+        Returns:
+            Seconds to wait; a value above ``max_wait`` means refused (and nothing reserved).
+
+        Raises:
+            ValueError: a non-positive rate, a burst below 1, a non-finite ``now``, a negative
+                ``max_wait``.
+        """
+        ...
+
+    async def aacquire(self, key: str, *, rate: float, burst: int, now: float,
+                       max_wait: float) -> float:
+        """Async face of :meth:`acquire`."""
+        ...
+
+    def hold(self, key: str, *, until: float, rate: float, burst: int) -> None:
+        """Grant nothing from bucket ``key`` before ``until`` (the platform said "retry after").
+
+        Sets ``TAT = max(TAT, until + tau)``, so an :meth:`acquire` at ``now < until`` answers
+        ``until - now`` (up to float rounding), and the burst refills at the usual rate after
+        ``until``. It never shortens a wait already reserved. Atomic.
+
+        Args:
+            key: the bucket.
+            until: on the caller's clock, the moment sending may resume.
+            rate: the bucket's rate, as passed to :meth:`acquire`.
+            burst: the bucket's burst, as passed to :meth:`acquire`.
+        """
+        ...
+
+    async def ahold(self, key: str, *, until: float, rate: float, burst: int) -> None:
+        """Async face of :meth:`hold`."""
+        ...
+
+    # -- cache ---------------------------------------------------------------------------------
+
+    def get(self, key: str) -> Any | None:
+        """The cached JSON value at ``key``, or None if absent or expired."""
+        ...
+
+    async def aget(self, key: str) -> Any | None:
+        """Async face of :meth:`get`."""
+        ...
+
+    def put(self, key: str, value: Any, ttl: float) -> None:
+        """Cache the JSON-serialisable ``value`` at ``key`` for ``ttl`` seconds (None deletes)."""
+        ...
+
+    async def aput(self, key: str, value: Any, ttl: float) -> None:
+        """Async face of :meth:`put`."""
+        ...
+
+
+def _missing(store: object, method: str) -> NotImplementedError:
+    return NotImplementedError(f"{type(store).__name__} does not implement Store.{method}()")
+
+
+class SyncStoreBase:
+    """Base class for a store written synchronously: its async face calls the sync methods.
+
+    Subclass it and implement the sync methods of :class:`Store` (``remember``, ``touch_user``,
+    ``last_user_activity``, ``conversation``, ``update_conversation``, ``acquire``, ``hold``,
+    ``get``, ``put``); ``aremember`` and the other async methods then call them directly, on the
+    event loop. That suits stores whose methods return in microseconds (like
+    :class:`~polychat.MemoryStore`). A store that blocks on I/O should override the async
+    methods too (for instance with ``asyncio.to_thread``), or the loop stalls on every call.
+
+    Example::
+
+        class SqliteStore(SyncStoreBase):
+            def remember(self, key: str, ttl: float) -> bool:
+                ...
+    """
+
+    def remember(self, key: str, ttl: float) -> bool:
+        """See :meth:`Store.remember`; subclasses implement it."""
+        raise _missing(self, "remember")
+
+    def touch_user(self, address: str, when: datetime) -> None:
+        """See :meth:`Store.touch_user`; subclasses implement it."""
+        raise _missing(self, "touch_user")
+
+    def last_user_activity(self, address: str) -> datetime | None:
+        """See :meth:`Store.last_user_activity`; subclasses implement it."""
+        raise _missing(self, "last_user_activity")
+
+    def conversation(self, address: str) -> dict[str, Any]:
+        """See :meth:`Store.conversation`; subclasses implement it."""
+        raise _missing(self, "conversation")
+
+    def update_conversation(self, address: str, **values: Any) -> None:
+        """See :meth:`Store.update_conversation`; subclasses implement it."""
+        raise _missing(self, "update_conversation")
+
+    def acquire(self, key: str, *, rate: float, burst: int, now: float, max_wait: float) -> float:
+        """See :meth:`Store.acquire`; subclasses implement it."""
+        raise _missing(self, "acquire")
+
+    def hold(self, key: str, *, until: float, rate: float, burst: int) -> None:
+        """See :meth:`Store.hold`; subclasses implement it."""
+        raise _missing(self, "hold")
+
+    def get(self, key: str) -> Any | None:
+        """See :meth:`Store.get`; subclasses implement it."""
+        raise _missing(self, "get")
+
+    def put(self, key: str, value: Any, ttl: float) -> None:
+        """See :meth:`Store.put`; subclasses implement it."""
+        raise _missing(self, "put")
+
+    async def aremember(self, key: str, ttl: float) -> bool:
+        """Calls :meth:`remember`."""
+        return self.remember(key, ttl)
+
+    async def atouch_user(self, address: str, when: datetime) -> None:
+        """Calls :meth:`touch_user`."""
+        self.touch_user(address, when)
+
+    async def alast_user_activity(self, address: str) -> datetime | None:
+        """Calls :meth:`last_user_activity`."""
+        return self.last_user_activity(address)
+
+    async def aconversation(self, address: str) -> dict[str, Any]:
+        """Calls :meth:`conversation`."""
+        return self.conversation(address)
+
+    async def aupdate_conversation(self, address: str, **values: Any) -> None:
+        """Calls :meth:`update_conversation`."""
+        self.update_conversation(address, **values)
+
+    async def aacquire(self, key: str, *, rate: float, burst: int, now: float,
+                       max_wait: float) -> float:
+        """Calls :meth:`acquire`."""
+        return self.acquire(key, rate=rate, burst=burst, now=now, max_wait=max_wait)
+
+    async def ahold(self, key: str, *, until: float, rate: float, burst: int) -> None:
+        """Calls :meth:`hold`."""
+        self.hold(key, until=until, rate=rate, burst=burst)
+
+    async def aget(self, key: str) -> Any | None:
+        """Calls :meth:`get`."""
+        return self.get(key)
+
+    async def aput(self, key: str, value: Any, ttl: float) -> None:
+        """Calls :meth:`put`."""
+        self.put(key, value, ttl)

@@ -2,88 +2,222 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from . import _pacing
+from .base import DEFAULT_STATE_TTL, SyncStoreBase
 
 __all__ = ["MemoryStore"]
 
+_V = TypeVar("_V")
 
-class MemoryStore:
-    """In-memory :class:`~polychat.stores.Store` with TTLs and a size bound.
 
-    Keys expire after their TTL; when more than ``max_keys`` are held, the oldest go first (so
-    memory stays bounded under any webhook volume). Not shared between processes: run several
-    workers behind one webhook URL with a shared store instead.
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _trim(table: OrderedDict[str, tuple[_V, float]], limit: int, now: float) -> None:
+    """Drop expired entries from the old end of ``table``, and the oldest beyond ``limit``."""
+    while table:
+        _, (_, expires) = next(iter(table.items()))
+        if expires <= now or len(table) > limit:
+            table.popitem(last=False)
+        else:
+            break
+
+
+class MemoryStore(SyncStoreBase):
+    """In-memory :class:`~polychat.stores.Store` with TTLs and size bounds; the hubs' default.
+
+    Every table is bounded: when one holds more entries than its limit, the least recently
+    updated go first, so memory stays bounded under any webhook volume. One lock guards all
+    state, so the store is safe to share between threads; its async face (from
+    :class:`~polychat.stores.SyncStoreBase`) calls the sync methods, which never block. Values are
+    kept JSON-encoded, so what comes back is a fresh copy, exactly as from a shared store. It is
+    not shared between processes: run several workers behind one webhook URL with a shared store
+    (``polychat.stores.redis.RedisStore``) instead.
+
+    Example::
+
+        hub = polychat.AsyncHub(wa, store=polychat.MemoryStore(max_keys=10_000))
 
     Args:
         max_keys: most dedup keys held at once.
-        max_users: most customer activity times held at once.
-        clock: monotonic seconds, injectable for tests.
+        max_users: most customer activity times, and most conversation states, held at once.
+        max_buckets: most pacing buckets held at once.
+        max_cached: most cache entries held at once.
+        state_ttl: seconds customer activity and conversation state live after their last
+            update.
+        clock: monotonic seconds for the TTLs, injectable for tests (pacing uses the caller's
+            ``now`` instead).
+
+    Raises:
+        ValueError: a limit below 1 or a non-positive ``state_ttl``.
     """
 
     def __init__(self, *, max_keys: int = 100_000, max_users: int = 100_000,
+                 max_buckets: int = 100_000, max_cached: int = 10_000,
+                 state_ttl: float = DEFAULT_STATE_TTL,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if max_keys < 1 or max_users < 1:
-            raise ValueError("max_keys and max_users must be positive")
+        if min(max_keys, max_users, max_buckets, max_cached) < 1:
+            raise ValueError("max_keys, max_users, max_buckets and max_cached must be positive")
+        if not state_ttl > 0:
+            raise ValueError("state_ttl must be positive")
         self.max_keys = max_keys
         self.max_users = max_users
+        self.max_buckets = max_buckets
+        self.max_cached = max_cached
+        self.state_ttl = state_ttl
         self._clock = clock
-        self._keys: OrderedDict[str, float] = OrderedDict()
-        self._users: OrderedDict[str, datetime] = OrderedDict()
-        self._conversations: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._keys: OrderedDict[str, tuple[None, float]] = OrderedDict()
+        self._users: OrderedDict[str, tuple[datetime, float]] = OrderedDict()
+        self._conversations: OrderedDict[str, tuple[dict[str, str], float]] = OrderedDict()
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # TAT, caller-clock expiry
+        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
-    def remember(self, key: str, ttl: float) -> bool:
-        """Record ``key`` for ``ttl`` seconds; True if it was new."""
-        now = self._clock()
-        with self._lock:
-            expires = self._keys.get(key)
-            if expires is not None and expires > now:
-                return False
-            self._keys[key] = now + ttl
-            self._keys.move_to_end(key)
-            self._evict(now)
-            return True
-
-    def _evict(self, now: float) -> None:
-        while self._keys:
-            oldest_key, expires = next(iter(self._keys.items()))
-            if expires <= now or len(self._keys) > self.max_keys:
-                del self._keys[oldest_key]
-            else:
-                break
-
-    def touch_user(self, address: str, when: datetime) -> None:
-        """Record the customer's latest activity (an older time never overwrites a newer one)."""
-        with self._lock:
-            previous = self._users.get(address)
-            if previous is None or when > previous:
-                self._users[address] = when
-            self._users.move_to_end(address)
-            while len(self._users) > self.max_users:
-                self._users.popitem(last=False)
-
-    def last_user_activity(self, address: str) -> datetime | None:
-        """The customer's latest recorded activity, or None."""
-        with self._lock:
-            return self._users.get(address)
-
-    def conversation(self, address: str) -> dict[str, Any]:
-        """A copy of the conversation state at ``address`` (empty when unknown)."""
-        with self._lock:
-            return dict(self._conversations.get(address, {}))
-
-    def update_conversation(self, address: str, **values: Any) -> None:
-        """Merge ``values`` into the conversation state at ``address``."""
-        with self._lock:
-            self._conversations.setdefault(address, {}).update(values)
-            self._conversations.move_to_end(address)
-            while len(self._conversations) > self.max_users:
-                self._conversations.popitem(last=False)
+    def __repr__(self) -> str:
+        return f"MemoryStore(keys={len(self._keys)}, users={len(self._users)})"
 
     def __len__(self) -> int:
+        """How many dedup keys are held (expired ones included until trimmed)."""
         return len(self._keys)
+
+    # -- de-duplication ------------------------------------------------------------------------
+
+    def remember(self, key: str, ttl: float) -> bool:
+        """Record ``key`` for ``ttl`` seconds; True if it was new (see :meth:`Store.remember`)."""
+        with self._lock:
+            now = self._clock()
+            found = self._keys.get(key)
+            if found is not None and found[1] > now:
+                return False
+            self._keys[key] = (None, now + ttl)
+            self._keys.move_to_end(key)
+            _trim(self._keys, self.max_keys, now)
+            return True
+
+    # -- customer activity ---------------------------------------------------------------------
+
+    def touch_user(self, address: str, when: datetime) -> None:
+        """Record the customer's activity; an older time never replaces a newer one."""
+        when = _utc(when)
+        with self._lock:
+            now = self._clock()
+            found = self._users.get(address)
+            if found is not None and found[1] > now and found[0] >= when:
+                when = found[0]
+            self._users[address] = (when, now + self.state_ttl)
+            self._users.move_to_end(address)
+            _trim(self._users, self.max_users, now)
+
+    def last_user_activity(self, address: str) -> datetime | None:
+        """The customer's latest recorded activity (aware, UTC), or None."""
+        with self._lock:
+            found = self._users.get(address)
+            if found is None or found[1] <= self._clock():
+                return None
+            return found[0]
+
+    # -- conversation state --------------------------------------------------------------------
+
+    def conversation(self, address: str) -> dict[str, Any]:
+        """A fresh copy of the conversation state at ``address`` (empty when unknown)."""
+        with self._lock:
+            found = self._conversations.get(address)
+            if found is None or found[1] <= self._clock():
+                return {}
+            fields = dict(found[0])
+        return {name: json.loads(text) for name, text in fields.items()}
+
+    def update_conversation(self, address: str, **values: Any) -> None:
+        """Merge ``values`` into the conversation state at ``address``; None deletes a field.
+
+        Raises:
+            TypeError: a value cannot be encoded as JSON.
+        """
+        if not values:
+            return
+        encoded = {name: None if value is None else _dump(value) for name, value in values.items()}
+        with self._lock:
+            now = self._clock()
+            found = self._conversations.get(address)
+            fields = dict(found[0]) if found is not None and found[1] > now else {}
+            for name, text in encoded.items():
+                if text is None:
+                    fields.pop(name, None)
+                else:
+                    fields[name] = text
+            if fields:
+                self._conversations[address] = (fields, now + self.state_ttl)
+                self._conversations.move_to_end(address)
+            else:
+                self._conversations.pop(address, None)
+            _trim(self._conversations, self.max_users, now)
+
+    # -- pacing --------------------------------------------------------------------------------
+
+    def acquire(self, key: str, *, rate: float, burst: int, now: float, max_wait: float) -> float:
+        """Reserve a slot in bucket ``key``; the wait before using it (see :meth:`Store.acquire`)."""
+        interval, tau = _pacing.bucket(rate, burst)
+        now = _pacing.check_time("now", now)
+        max_wait = _pacing.check_max_wait(max_wait)
+        with self._lock:
+            found = self._buckets.get(key)
+            stored = found[0] if found is not None and found[1] > now else None
+            wait, tat = _pacing.acquire(stored, now, interval, tau, max_wait)
+            if tat is not None:
+                self._buckets[key] = (tat, tat + tau + _pacing.SLACK)
+                self._buckets.move_to_end(key)
+                _trim(self._buckets, self.max_buckets, now)
+            return wait
+
+    def hold(self, key: str, *, until: float, rate: float, burst: int) -> None:
+        """Grant nothing from bucket ``key`` before ``until`` (see :meth:`Store.hold`)."""
+        _, tau = _pacing.bucket(rate, burst)
+        target = _pacing.hold_target(_pacing.check_time("until", until), tau)
+        with self._lock:
+            found = self._buckets.get(key)
+            if found is not None and found[0] >= target:
+                return
+            self._buckets[key] = (target, target + tau + _pacing.SLACK)
+            self._buckets.move_to_end(key)
+            while len(self._buckets) > self.max_buckets:
+                self._buckets.popitem(last=False)
+
+    # -- cache ---------------------------------------------------------------------------------
+
+    def get(self, key: str) -> Any | None:
+        """The cached value at ``key`` (a fresh copy), or None if absent or expired."""
+        with self._lock:
+            found = self._cache.get(key)
+            if found is None or found[1] <= self._clock():
+                return None
+            text = found[0]
+        return json.loads(text)
+
+    def put(self, key: str, value: Any, ttl: float) -> None:
+        """Cache ``value`` at ``key`` for ``ttl`` seconds; None deletes it.
+
+        Raises:
+            TypeError: ``value`` cannot be encoded as JSON.
+        """
+        text = None if value is None else _dump(value)
+        with self._lock:
+            now = self._clock()
+            if text is None:
+                self._cache.pop(key, None)
+                return
+            self._cache[key] = (text, now + ttl)
+            self._cache.move_to_end(key)
+            _trim(self._cache, self.max_cached, now)
