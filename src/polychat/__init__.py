@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._http import RetryPolicy
     from .address import Address
-    from .capabilities import Capabilities
+    from .capabilities import Capabilities, Pace
     from .channels import Channel
     from .channels.apple import AppleMessages
     from .channels.messenger import Messenger
@@ -86,7 +86,8 @@ if TYPE_CHECKING:
         TypingChanged,
         UnknownEvent,
     )
-    from .hub import AsyncHub, Context, Hub, SendResult, SyncContext
+    from .filters import Filter
+    from .hub import AsyncHub, Context, Hub, Preview, SendResult, SyncContext
     from .stores import MemoryStore, Store
     from .wire import HttpRequest, HttpResponse, WebhookRequest, WebhookResponse
 
@@ -116,6 +117,7 @@ _LAZY: dict[str, str] = {
     "ConversationClosed": ".events",
     "Event": ".events",
     "File": ".content",
+    "Filter": ".filters",
     "Form": ".content",
     "FormOption": ".content",
     "FormPage": ".content",
@@ -155,6 +157,8 @@ _LAZY: dict[str, str] = {
     "RetryPolicy": "._http",
     "RichLink": ".content",
     "SendResult": ".hub",
+    "Pace": ".capabilities",
+    "Preview": ".hub",
     "SignatureError": ".errors",
     "Sticker": ".content",
     "Store": ".stores",
@@ -217,6 +221,7 @@ __all__ = [
     "ConversationClosed",
     "Event",
     "File",
+    "Filter",
     "Form",
     "FormOption",
     "FormPage",
@@ -239,11 +244,13 @@ __all__ = [
     "Messenger",
     "OptIn",
     "OptOut",
+    "Pace",
     "PaymentItem",
     "PaymentRequest",
     "PermanentError",
     "PlatformError",
     "PolychatError",
+    "Preview",
     "QuickReplies",
     "QuickReply",
     "RateLimited",

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,12 +178,17 @@ class SyncTransport(_Base):
                                         follow_redirects=True)
         return self._client
 
-    def send(self, channel: Channel, request: HttpRequest) -> HttpResponse:
-        """Send ``request`` with retries; return the 2xx response or raise ``PlatformError``."""
-        retrying = Retrying(sleep=self._sleep, **self._retrying_kwargs(channel, request))
-        return retrying(self._send_once, channel, request)
+    def send(self, channel: Channel, request: HttpRequest, *,
+             on_error: Callable[[PlatformError], None] | None = None) -> HttpResponse:
+        """Send ``request`` with retries; return the 2xx response or raise ``PlatformError``.
 
-    def _send_once(self, channel: Channel, request: HttpRequest) -> HttpResponse:
+        ``on_error`` sees every error the platform answers, each try, before any retry.
+        """
+        retrying = Retrying(sleep=self._sleep, **self._retrying_kwargs(channel, request))
+        return retrying(self._send_once, channel, request, on_error)
+
+    def _send_once(self, channel: Channel, request: HttpRequest,
+                   on_error: Callable[[PlatformError], None] | None = None) -> HttpResponse:
         logger.debug("%s %s", request.method, redact_url(request.url),
                      extra={"channel": channel.name})
         failure: TemporaryError | None = None
@@ -193,14 +198,20 @@ class SyncTransport(_Base):
             failure = _network_error(channel, request, exc, self.retry)
         if failure is not None:
             raise failure  # outside the except: no __context__ holding the raw URL
-        return _check(channel, request, from_httpx(response))
+        try:
+            return _check(channel, request, from_httpx(response))
+        except PlatformError as error:
+            if on_error is not None:
+                on_error(error)
+            raise
 
-    def run(self, channel: Channel, exchange: Exchange) -> Any:
+    def run(self, channel: Channel, exchange: Exchange, *,
+            on_error: Callable[[PlatformError], None] | None = None) -> Any:
         """Drive a channel exchange to its end over HTTP; return its result."""
         try:
             request = next(exchange)
             while True:
-                request = exchange.send(self.send(channel, request))
+                request = exchange.send(self.send(channel, request, on_error=on_error))
         except StopIteration as stop:
             return stop.value
 
@@ -237,12 +248,19 @@ class AsyncTransport(_Base):
                                              follow_redirects=True)
         return self._client
 
-    async def send(self, channel: Channel, request: HttpRequest) -> HttpResponse:
-        """Send ``request`` with retries; return the 2xx response or raise ``PlatformError``."""
-        retrying = AsyncRetrying(sleep=self._sleep, **self._retrying_kwargs(channel, request))
-        return await retrying(self._send_once, channel, request)
+    async def send(self, channel: Channel, request: HttpRequest, *,
+                   on_error: Callable[[PlatformError], Awaitable[None]] | None = None,
+                   ) -> HttpResponse:
+        """Send ``request`` with retries; return the 2xx response or raise ``PlatformError``.
 
-    async def _send_once(self, channel: Channel, request: HttpRequest) -> HttpResponse:
+        ``on_error`` sees every error the platform answers, each try, before any retry.
+        """
+        retrying = AsyncRetrying(sleep=self._sleep, **self._retrying_kwargs(channel, request))
+        return await retrying(self._send_once, channel, request, on_error)
+
+    async def _send_once(self, channel: Channel, request: HttpRequest,
+                         on_error: Callable[[PlatformError], Awaitable[None]] | None = None,
+                         ) -> HttpResponse:
         logger.debug("%s %s", request.method, redact_url(request.url),
                      extra={"channel": channel.name})
         failure: TemporaryError | None = None
@@ -252,14 +270,20 @@ class AsyncTransport(_Base):
             failure = _network_error(channel, request, exc, self.retry)
         if failure is not None:
             raise failure  # outside the except: no __context__ holding the raw URL
-        return _check(channel, request, from_httpx(response))
+        try:
+            return _check(channel, request, from_httpx(response))
+        except PlatformError as error:
+            if on_error is not None:
+                await on_error(error)
+            raise
 
-    async def run(self, channel: Channel, exchange: Exchange) -> Any:
+    async def run(self, channel: Channel, exchange: Exchange, *,
+                  on_error: Callable[[PlatformError], Awaitable[None]] | None = None) -> Any:
         """Drive a channel exchange to its end over HTTP; return its result."""
         try:
             request = next(exchange)
             while True:
-                request = exchange.send(await self.send(channel, request))
+                request = exchange.send(await self.send(channel, request, on_error=on_error))
         except StopIteration as stop:
             return stop.value
 

@@ -8,20 +8,25 @@ import hashlib
 import inspect
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Literal
 
+from ._menu import MENU_TTL, NumberedMenu, match_answer, numbered_text
 from ._model import PolychatModel
 from .address import Address
-from .capabilities import degrade
+from .capabilities import Pace, degrade
 from .channels._base import Channel, Exchange
-from .content import MarkRead, Reaction, Typing
+from .content import MarkRead, Reaction, Text, Typing
 from .errors import (
     ConfigurationError,
     ContentError,
     MalformedPayload,
+    PlatformError,
+    RateLimited,
     RecipientUnreachable,
     SignatureError,
     UnsupportedContent,
@@ -39,12 +44,15 @@ from .events import (
     Referral,
     UnknownEvent,
 )
+from .filters import Filter
 from .stores import MemoryStore, Store
-from .wire import WebhookRequest, WebhookResponse
+from .wire import MASK, SENSITIVE_HEADERS, HttpRequest, WebhookRequest, WebhookResponse, redact_url
 
-__all__ = ["DEDUP_TTL", "HubCore", "PlannedSend", "SendResult"]
+__all__ = ["DEDUP_TTL", "HubCore", "Plan", "PlannedSend", "Preview", "PreviewStep", "SendResult"]
 
 logger = logging.getLogger("polychat.hub")
+
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 DEDUP_TTL = 7 * 24 * 3600.0
 """Meta re-delivers webhooks for up to 7 days; event keys are remembered that long."""
@@ -67,32 +75,126 @@ class SendResult(PolychatModel):
 
 @dataclass
 class PlannedSend:
-    """One exchange the hub will run, and the content it sends."""
+    """One exchange the hub will run, the content it sends and the buckets it draws from."""
 
     channel: Channel
     content: Any
     exchange: Exchange
     quoted: bool = False
+    paces: list[tuple[str, Pace]] = field(default_factory=list)
+    """(store key, limit) of each pacing bucket this send counts against."""
+
+
+_INVISIBLE = (Typing, MarkRead, Reaction)
+
+
+@dataclass
+class Plan:
+    """Everything one ``send`` will do, decided before any request: the exchanges in order, the
+    degrade rules applied, and the numbered menu to remember once it is shown."""
+
+    address: Address
+    channel: Channel
+    steps: list[PlannedSend] = field(default_factory=list)
+    degraded: list[str] = field(default_factory=list)
+    menu: list[dict[str, Any]] = field(default_factory=list)
+    """Lines of the numbered-text menus this send shows (``n``, ``id``, ``title``, ``source``)."""
+    menu_step: int = 0
+    """Index of the first step that shows a menu line."""
+    had_menu: bool = False
+    """The conversation had a menu on show before this send."""
+
+    def add_menu(self, menu: NumberedMenu) -> list[Any]:
+        """Number ``menu`` after the menus already in this send; return its text to send."""
+        if not self.menu:
+            self.menu_step = len(self.steps)
+        start = len(self.menu) + 1
+        for n, option in enumerate(menu.options, start=start):
+            self.menu.append({"n": n, "id": option.id, "title": option.title,
+                              "source": menu.source})
+        return [Text(text=numbered_text(menu.prompt, menu.options, start=start))]
+
+    def state_after(self, sent: int, now: datetime) -> dict[str, Any] | None:
+        """The conversation-state update once ``sent`` steps went out (None: nothing to write).
+
+        A numbered menu on show answers until the business shows something else: the next visible
+        message replaces it (with its own menu) or clears it.
+        """
+        if self.menu and sent > self.menu_step:
+            return {"menu": {"options": self.menu, "at": now.timestamp()}}
+        if self.had_menu and any(not isinstance(s.content, _INVISIBLE) for s in self.steps[:sent]):
+            return {"menu": None}
+        return None
+
+
+@dataclass(frozen=True)
+class PreviewStep:
+    """One message of a preview: the content the channel will get, and its requests."""
+
+    content: Any
+    requests: list[HttpRequest]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a send would do, computed without any I/O (``hub.preview``).
+
+    Attributes:
+        address: where it would go.
+        steps: each message in order, with the exact requests (credentials masked; media bytes
+            to upload show the channel's placeholder id).
+        degraded: the degrade rules that would apply, as in ``SendResult.degraded``.
+        menu: the numbered-menu lines the hub would remember (``n``, ``id``, ``title``, ``source``).
+    """
+
+    address: Address
+    steps: list[PreviewStep]
+    degraded: list[str]
+    menu: list[dict[str, Any]]
+
+    @property
+    def requests(self) -> list[HttpRequest]:
+        """Every request, in the order they would be sent."""
+        return [r for step in self.steps for r in step.requests]
+
+    @property
+    def contents(self) -> list[Any]:
+        """The content each message carries after degrading."""
+        return [step.content for step in self.steps]
+
+    def __str__(self) -> str:
+        lines = [f"preview of a send to {self.address}"]
+        lines += [f"  degraded: {rule}" for rule in self.degraded]
+        for n, request in enumerate(self.requests, start=1):
+            lines.append(f"  {n}. {request.method} {request.url}")
+            if request.json is not None:
+                lines.append("     " + json.dumps(request.json, ensure_ascii=False))
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
 class Route:
-    """A registered handler and its filters."""
+    """A registered handler, the event class it takes and its composed filter."""
 
     event_type: type[Event]
     handler: Callable[..., Any]
-    channel: str | None
-    when: Callable[[Event], bool] | None
+    filter: Filter | None = None
+    """Every ``hub.on`` keyword ANDed (see :func:`polychat.filters.from_keywords`); None = all."""
     is_async: bool = False
     """The handler is a coroutine function (or an object with an async ``__call__``)."""
 
+    def match(self, event: Event) -> Mapping[str, Any] | None:
+        """``None`` if this route does not take ``event``; else the data its filter extracted.
+
+        A filter's exception propagates (the hub logs it and treats it as no match).
+        """
+        if not isinstance(event, self.event_type):
+            return None
+        return _NO_DATA if self.filter is None else self.filter.check(event)
+
     def matches(self, event: Event) -> bool:
         """Whether this route takes ``event``."""
-        if not isinstance(event, self.event_type):
-            return False
-        if self.channel is not None and event.channel != self.channel:
-            return False
-        return self.when is None or bool(self.when(event))
+        return self.match(event) is not None
 
 
 class HubCore:
@@ -119,6 +221,8 @@ class HubCore:
         self.routes: list[Route] = []
         self.clock: Callable[[], datetime] = _utcnow
         """Current time for the window check (the Simulator replaces it with its own clock)."""
+        self.pace_clock: Callable[[], float] = time.time
+        """Current Unix time for the pacing buckets (shared by every worker: keep clocks in sync)."""
 
     # -- channels ------------------------------------------------------------------------------
 
@@ -166,83 +270,147 @@ class HubCore:
     # -- handlers ------------------------------------------------------------------------------
 
     def add_route(self, event_type: type[Event], handler: Callable[..., Any],
-                  channel: str | None, when: Callable[[Event], bool] | None) -> None:
-        """Register ``handler`` for events of ``event_type`` (and subclasses)."""
+                  filter: Filter | None = None) -> None:
+        """Register ``handler`` for events of ``event_type`` (and subclasses) that pass ``filter``."""
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
             raise ConfigurationError(f"hub.on() takes an event class, got {event_type!r}")
-        self.routes.append(Route(event_type, handler, channel, when, is_coroutine(handler)))
+        self.routes.append(Route(event_type, handler, filter, is_coroutine(handler)))
+
+    def match(self, event: Event) -> tuple[Route, Mapping[str, Any]] | None:
+        """The first registered route that takes ``event`` and the data its filter extracted.
+
+        Routes are tried in registration order; the first match wins. A filter that raises is
+        logged at ERROR (with the filter and handler names) and counts as no match, so the next
+        routes still get their chance.
+        """
+        for route in self.routes:
+            try:
+                data = route.match(event)
+            except Exception:
+                logger.exception("filter %r of handler %s raised on %s %s; treated as no match",
+                                 route.filter, getattr(route.handler, "__qualname__", route.handler),
+                                 type(event).__name__, event.id,
+                                 extra={"channel": event.channel, "event_id": event.id})
+                continue
+            if data is not None:
+                return route, data
+        return None
 
     def route_for(self, event: Event) -> Route | None:
-        """The first registered route that takes ``event`` (first match wins)."""
-        for route in self.routes:
-            if route.matches(event):
-                return route
-        return None
+        """The first registered route that takes ``event`` (first match wins); see :meth:`match`."""
+        found = self.match(event)
+        return None if found is None else found[0]
 
     # -- sending -------------------------------------------------------------------------------
 
     def plan(self, address: Address, content: Any | Iterable[Any], *, reply_to: str | None,
              on_unsupported: Literal["degrade", "raise"] | None,
              options: Mapping[str, Any] | None = None,
-             now: datetime | None = None) -> tuple[list[PlannedSend], list[str]]:
-        """Check the window, render (degrading as needed) and return the exchanges to run."""
+             state: Mapping[str, Any] | None = None,
+             last_activity: datetime | None = None,
+             window: Literal["check", "ignore"] | None = None,
+             now: datetime | None = None) -> Plan:
+        """Check the conversation, render (degrading as needed) and return what to send. Pure.
+
+        Args:
+            state: the conversation state from the store (Apple's closed flag and device
+                capabilities, the numbered menu on show).
+            last_activity: the customer's last activity from the store (the window check).
+            window: overrides the hub's window mode for this send.
+        """
         channel = self.channel_for(address)
         items = list(content) if isinstance(content, list | tuple) else [content]
         mode = on_unsupported or self.on_unsupported
-        state = self.store.conversation(str(address))
-        if state.get("closed"):
-            raise RecipientUnreachable(
-                f"the customer closed this {channel.name} conversation",
-                channel=channel.name,
-                hint="send nothing until the customer writes again",
-            )
-        options = {**channel.conversation_options(state), **(options or {})}
-        self._check_window(channel, address, items, now or self.clock(), options)
-        degraded: list[str] = []
-        planned: list[PlannedSend] = []
+        state = state or {}
+        if (window or self.window) == "check":
+            if state.get("closed"):
+                raise RecipientUnreachable(
+                    f"the customer closed this {channel.name} conversation",
+                    channel=channel.name,
+                    hint="send nothing until the customer writes again, or pass window='ignore'",
+                )
+            all_options = {**channel.conversation_options(state), **(options or {})}
+            self._check_window(channel, items, now or self.clock(), all_options, last_activity)
+        else:
+            all_options = {**channel.conversation_options(state), **(options or {})}
+        plan = Plan(address=address, channel=channel, had_menu=bool(state.get("menu")))
         for item in items:
-            self._plan_one(channel, address, item, mode, degraded, planned, 0, reply_to, options)
-        return planned, degraded
+            self._plan_one(channel, address, item, mode, plan, 0, reply_to, all_options)
+        return plan
 
-    def _plan_one(self, channel: Channel, address: Address, item: Any, mode: str,
-                  degraded: list[str], planned: list[PlannedSend], depth: int,
-                  reply_to: str | None, options: dict[str, Any]) -> None:
+    def _plan_one(self, channel: Channel, address: Address, item: Any, mode: str, plan: Plan,
+                  depth: int, reply_to: str | None, options: dict[str, Any]) -> None:
         quotable = not isinstance(item, Reaction | MarkRead | Typing)
-        quote = reply_to if quotable and not any(p.quoted for p in planned) else None
+        quote = reply_to if quotable and not any(p.quoted for p in plan.steps) else None
         try:
             exchange = channel.send_exchange(address.user, item, reply_to=quote, **options)
         except ContentError as error:
+            feature = getattr(item, "kind", type(item).__name__)
             if mode == "raise":
-                if isinstance(error, UnsupportedContent):
-                    raise
-                raise UnsupportedContent(str(error), limit=error.limit) from error
+                raise _refusal(channel, feature, error) from error
             caps = channel.capabilities_for(options)
             step = degrade(item, caps) if depth < MAX_DEGRADE_DEPTH else None
             if step is None:
-                raise
-            degraded.append(step.rule)
-            for replacement in step.contents:
-                self._plan_one(channel, address, replacement, mode, degraded, planned,
-                               depth + 1, reply_to, options)
+                raise _refusal(channel, feature, error, ladder_ended=True) from error
+            plan.degraded.append(step.rule)
+            contents = plan.add_menu(step.menu) if step.menu is not None else step.contents
+            for replacement in contents:
+                self._plan_one(channel, address, replacement, mode, plan, depth + 1, reply_to,
+                               options)
             return
-        planned.append(PlannedSend(channel, item, exchange, quoted=quote is not None))
+        plan.steps.append(PlannedSend(channel, item, exchange, quoted=quote is not None,
+                                      paces=self._paces(channel, address, item)))
 
-    def _check_window(self, channel: Channel, address: Address, items: list[Any],
-                      now: datetime, options: Mapping[str, Any]) -> None:
+    @staticmethod
+    def _paces(channel: Channel, address: Address, item: Any) -> list[tuple[str, Pace]]:
+        kind = getattr(item, "kind", "")
+        return [(pace.key(channel.name, address.account, address.user), pace)
+                for pace in channel.pacing if pace.applies_to(kind)]
+
+    def _check_window(self, channel: Channel, items: list[Any], now: datetime,
+                      options: Mapping[str, Any], last: datetime | None) -> None:
         caps = channel.capabilities
         window = channel.window(options)
-        if self.window != "check" or window is None:
+        if window is None or last is None:
             return
         if all(getattr(i, "kind", None) in caps.window_exempt_kinds for i in items):
             return
-        last = self.store.last_user_activity(str(address))
-        if last is not None and now - last > window:
+        if now - last > window:
             hours = window.total_seconds() / 3600
+            end = last + window
             raise WindowClosed(
-                f"the customer last wrote {now - last} ago, outside the {hours:g} h window",
+                f"the customer last wrote {now - last} ago: the {hours:g} h window closed at "
+                f"{end.isoformat(timespec='seconds')}",
                 channel=channel.name,
                 hint=channel.window_hint(),
+                window_end=end,
             )
+
+    def preview(self, address: Address, content: Any | Iterable[Any], *,
+                reply_to: str | None = None,
+                on_unsupported: Literal["degrade", "raise"] | None = None,
+                state: Mapping[str, Any] | None = None,
+                options: Mapping[str, Any] | None = None) -> Preview:
+        """What sending ``content`` to ``address`` would do, without any I/O (see ``hub.preview``)."""
+        plan = self.plan(address, content, reply_to=reply_to, on_unsupported=on_unsupported,
+                         options=options, state=state, window="ignore")
+        steps = []
+        for step in plan.steps:
+            requests = step.channel.walk(step.exchange)
+            steps.append(PreviewStep(content=step.content,
+                                     requests=[_masked(step.channel, r) for r in requests]))
+        return Preview(address=address, steps=steps, degraded=list(plan.degraded),
+                       menu=[dict(line) for line in plan.menu])
+
+    def holds(self, step: PlannedSend, error: PlatformError) -> list[StoreUpdate]:
+        """The bucket holds a platform ``RateLimited`` answer to ``step`` implies: every bucket of
+        the scope the channel names is held until ``retry_after`` (1 s when unsaid) from now."""
+        if not isinstance(error, RateLimited):
+            return []
+        scope = step.channel.pacing_scope(error)
+        until = self.pace_clock() + (error.retry_after if error.retry_after is not None else 1.0)
+        return [("hold", (key,), {"until": until, "rate": pace.rate, "burst": pace.burst})
+                for key, pace in step.paces if pace.scope == scope]
 
     # -- receiving -----------------------------------------------------------------------------
 
@@ -260,8 +428,10 @@ class HubCore:
             return WebhookResponse(status=403, body=b"forbidden")
         return WebhookResponse(status=200, body=challenge.encode())
 
-    def receive(self, name: str, request: WebhookRequest) -> tuple[WebhookResponse, list[Event]]:
-        """Verify and parse a webhook POST; return the answer and the NEW events to dispatch."""
+    def parse_webhook(self, name: str,
+                      request: WebhookRequest) -> tuple[WebhookResponse, list[Event]]:
+        """Verify and parse a webhook request; return the answer and ALL its events (not yet
+        de-duplicated: the hubs do that against the store)."""
         if request.method.upper() == "GET":
             return self.verify(name, request), []
         if request.method.upper() != "POST":
@@ -279,21 +449,49 @@ class HubCore:
         except ConfigurationError as error:
             logger.error("webhook cannot be checked: %s", error, extra={"channel": name})
             return WebhookResponse(status=500, body=b"channel misconfigured"), []
-        return WebhookResponse(status=200, body=b"OK"), self.fresh(events)
+        return WebhookResponse(status=200, body=b"OK"), events
 
-    def observe(self, event: Event) -> None:
-        """Update what the store knows of the conversation from one new event."""
-        address = str(Address(channel=event.channel, account=event.recipient.account,
-                              user=event.sender.user))
+    def observations(self, event: Event) -> list[StoreUpdate]:
+        """The store updates one new event implies (customer activity, conversation state)."""
+        address = conversation_key(event)
+        updates: list[StoreUpdate] = []
         if isinstance(event, CUSTOMER_ACTIVITY):
-            self.store.touch_user(address, event.timestamp)
+            updates.append(("touch_user", (address, event.timestamp), {}))
         if isinstance(event, ConversationClosed):
-            self.store.update_conversation(address, closed=True)
+            updates.append(("update_conversation", (address,), {"closed": True}))
         elif isinstance(event, CUSTOMER_ACTIVITY) or event.capabilities is not None:
             values: dict[str, Any] = {"closed": False} if isinstance(event, CUSTOMER_ACTIVITY) else {}
             if event.capabilities is not None:
                 values["capabilities"] = sorted(event.capabilities)
-            self.store.update_conversation(address, **values)
+            updates.append(("update_conversation", (address,), values))
+        return updates
+
+    @staticmethod
+    def may_answer_menu(event: Event) -> bool:
+        """Whether ``event`` could be a typed answer to a numbered menu (a text message)."""
+        return isinstance(event, MessageReceived) and isinstance(event.content, Text)
+
+    def answer_menu(self, event: Event, state: Mapping[str, Any]) -> Event:
+        """``event`` as the ``ChoiceSelected`` it stands for when it answers the numbered menu
+        in ``state``; otherwise ``event`` unchanged."""
+        menu = state.get("menu")
+        if not isinstance(event, MessageReceived) or not isinstance(event.content, Text):
+            return event
+        if not isinstance(menu, Mapping) or not isinstance(menu.get("options"), list):
+            return event
+        at = menu.get("at")
+        if isinstance(at, int | float) and event.timestamp.timestamp() - at > MENU_TTL:
+            return event
+        option = match_answer(menu["options"], event.content.text)
+        if option is None:
+            return event
+        return ChoiceSelected(
+            channel=event.channel, sender=event.sender, recipient=event.recipient, id=event.id,
+            timestamp=event.timestamp, sender_name=event.sender_name,
+            capabilities=event.capabilities, raw=event.raw, choice_id=str(option["id"]),
+            title=str(option["title"]), source=option.get("source", "list"),
+            reply_to=event.reply_to, referral=event.referral, typed=True,
+        )
 
     def followup(self, event: Event) -> tuple[Channel | None, Exchange | None]:
         """The channel and exchange that resolve ``event`` into other events, if it needs one."""
@@ -307,21 +505,48 @@ class HubCore:
                 return None, None
         return channel, channel.followup_exchange(event)
 
-    def fresh(self, events: Iterable[Event]) -> list[Event]:
-        """The events of ``events`` not seen before, recorded in the store."""
-        out = [e for e in events if self.is_new(e)]
-        for event in out:
-            self.observe(event)
-        return out
+    @staticmethod
+    def passthrough(original: Event, events: list[Event]) -> bool:
+        """Whether a follow-up exchange gave back ``original`` itself (it could not resolve it;
+        the original, already recorded, is dispatched as is)."""
+        return any(e is original or e == original for e in events)
 
-    def resolved(self, original: Event, events: list[Event]) -> list[Event]:
-        """The events a follow-up exchange produced, minus re-deliveries (the original itself,
-        already recorded, passes through when the exchange could not resolve it)."""
-        return [e for e in events if e is original or e == original] or self.fresh(events)
 
-    def is_new(self, event: Event) -> bool:
-        """Record ``event``'s dedup key; False if it was seen before (a re-delivery)."""
-        return self.store.remember(dedup_key(event), DEDUP_TTL)
+StoreUpdate = tuple[str, tuple[Any, ...], dict[str, Any]]
+"""A store method name, its positional and keyword arguments (the hubs call it sync or async)."""
+
+
+def conversation_key(event: Event) -> str:
+    """The store key of the conversation ``event`` belongs to (``str`` of the reply address)."""
+    return str(Address(channel=event.channel, account=event.recipient.account,
+                       user=event.sender.user))
+
+
+def _refusal(channel: Channel, feature: str, error: ContentError, *,
+             ladder_ended: bool = False) -> ContentError:
+    """The error a refused send raises: it names the channel, the feature and the limit."""
+    limit = error.limit
+    detail = str(error)
+    if ladder_ended:
+        if isinstance(error, UnsupportedContent):
+            message = (f"{channel.name} cannot send {feature} and the degrade ladder has no rung "
+                       f"left: {detail}")
+            return UnsupportedContent(message, limit=limit, channel=channel.name, feature=feature)
+        message = f"{channel.name} refused {feature} and the degrade ladder has no rung left: {detail}"
+        return ContentError(message, limit=limit, channel=channel.name, feature=feature)
+    where = f" (limit {limit})" if limit else ""
+    return UnsupportedContent(f"{channel.name} cannot send this {feature}{where}: {detail}",
+                              limit=limit, channel=channel.name, feature=feature)
+
+
+def _masked(channel: Channel, request: HttpRequest) -> HttpRequest:
+    """``request`` with its credentials masked (previews are shown to people and logged)."""
+    headers = {k: (MASK if k.lower() in SENSITIVE_HEADERS else v) for k, v in request.headers.items()}
+    url = redact_url(request.url)
+    body = request.json
+    if body is not None:
+        body = json.loads(channel.redact(json.dumps(body)))
+    return replace(request, url=url, headers=headers, json=body)
 
 
 def is_coroutine(handler: Callable[..., Any]) -> bool:

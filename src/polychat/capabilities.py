@@ -19,9 +19,11 @@ The ladder, by content kind (the docs' table is generated from :data:`LADDER`):
 content                   rungs, tried in order
 ========================  ===========================================================================
 ``Text`` too long         split at sentence (then word) boundaries into texts that fit
-``Buttons``               reply buttons → list picker (rows fit) → numbered text; url/call buttons
+``Buttons``               list picker (rows fit) → quick replies → numbered text; url/call buttons
                           the channel cannot mix → text with the links written out
 ``QuickReplies``          reply buttons (≤ max buttons) → list picker → numbered text
+numbered text answers     "2", "2. Medium" or "medium" come back as ``ChoiceSelected`` with the
+                          original ``choice_id`` (``typed=True``)
 ``ListPicker``            quick replies (≤ max quick replies, no descriptions lost) → carousel of
                           cards with a button to pick each (≤ max cards) → numbered text
 ``TimePicker``            list picker of the slots (in the picker's timezone) → numbered text
@@ -42,11 +44,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field
 
+from ._menu import ChoiceSource, MenuOption, NumberedMenu, numbered_text
 from ._model import PolychatModel
 from .content import (
     Button,
@@ -68,7 +71,7 @@ from .content import (
     TimePicker,
 )
 
-__all__ = ["LADDER", "Capabilities", "Degraded", "degrade", "split_text"]
+__all__ = ["LADDER", "Capabilities", "Degraded", "Pace", "degrade", "split_text"]
 
 AnyContent = Any  # the Content union; kept loose here so the ladder stays a plain table
 
@@ -134,11 +137,57 @@ class Capabilities(PolychatModel):
         return "mark_read" in self.content_kinds
 
 
+class Pace(PolychatModel):
+    """One outbound rate limit the hub keeps to, as a token bucket shared through the store.
+
+    ``rate`` sends per second on average, up to ``burst`` at once (a burst borrows from the
+    future: after it, sends go out at ``rate``). ``scope`` says what the bucket counts: every send
+    of the business account, or the sends to one recipient. ``kinds``, when set, limits the
+    bucket to those content kinds (Messenger: audio and video have their own, slower limit).
+
+    Example: WhatsApp's pair rate limit is ``Pace.per_recipient(1 / 6, burst=45)``.
+    """
+
+    scope: Literal["account", "recipient"]
+    rate: float = Field(gt=0)
+    burst: int = Field(default=1, ge=1)
+    kinds: frozenset[str] | None = None
+
+    @classmethod
+    def per_account(cls, rate: float, *, burst: int | None = None,
+                    kinds: frozenset[str] | None = None) -> Pace:
+        """A limit on all sends of the business account (burst: one second's worth by default)."""
+        return cls(scope="account", rate=rate, burst=burst or max(1, int(rate)), kinds=kinds)
+
+    @classmethod
+    def per_recipient(cls, rate: float, *, burst: int = 1) -> Pace:
+        """A limit on the sends to one recipient."""
+        return cls(scope="recipient", rate=rate, burst=burst)
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether a send of content ``kind`` counts against this bucket."""
+        return self.kinds is None or kind in self.kinds
+
+    def key(self, channel: str, account: str, user: str) -> str:
+        """The bucket's store key for a send from ``account`` to ``user`` on ``channel``."""
+        key = f"{channel}:{account}"
+        if self.scope == "recipient":
+            key += f":{user}"
+        if self.kinds is not None:
+            key += "|" + "+".join(sorted(self.kinds))
+        return key
+
+
 class Degraded(PolychatModel):
-    """One rung of the ladder: the replacement content and the sentence describing the rewrite."""
+    """One rung of the ladder: the replacement content and the sentence describing the rewrite.
+
+    ``menu`` is set when the rung wrote choices as a numbered text: the hub remembers it so the
+    customer's answer ("2", or an option's title) comes back as a ``ChoiceSelected``.
+    """
 
     contents: list[Any]
     rule: str
+    menu: NumberedMenu | None = None
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -171,11 +220,10 @@ def split_text(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def _numbered(text: str, options: list[tuple[str, str | None]]) -> Text:
-    lines = [text, ""] if text else []
-    for n, (title, description) in enumerate(options, start=1):
-        lines.append(f"{n}. {title}" + (f" — {description}" if description else ""))
-    return Text(text="\n".join(lines))
+def _numbered(prompt: str, options: list[MenuOption], source: ChoiceSource, rule: str) -> Degraded:
+    """The numbered-text rung: the choices as ``n. title`` lines, remembered as a menu."""
+    menu = NumberedMenu(prompt=prompt, options=options, source=source)
+    return Degraded(contents=[Text(text=numbered_text(prompt, options))], rule=rule, menu=menu)
 
 
 def _degrade_text(content: Text, caps: Capabilities) -> Degraded | None:
@@ -223,10 +271,16 @@ def _degrade_buttons(content: Buttons, caps: Capabilities) -> Degraded | None:
             rule=f"buttons.as_list: {len(items)} buttons sent as a list picker "
             f"(the channel takes {caps.max_buttons} buttons of {caps.max_button_title} characters)",
         )
-    return Degraded(
-        contents=[_numbered(content.text, [(b.title, None) for b in replies])],
-        rule=f"buttons.as_text: {len(replies)} buttons written as a numbered text",
-    )
+    if caps.supports("quick_replies") and 0 < len(replies) <= caps.max_quick_replies:
+        return Degraded(
+            contents=[QuickReplies(text=content.text,
+                                   replies=[QuickReply(id=b.id or b.title, title=b.title)
+                                            for b in replies])],
+            rule=f"buttons.as_quick_replies: {len(replies)} buttons sent as quick replies "
+            f"(the channel takes {caps.max_buttons} buttons)",
+        )
+    return _numbered(content.text, [MenuOption(id=b.id or b.title, title=b.title) for b in replies],
+                     "button", f"buttons.as_text: {len(replies)} buttons written as a numbered text")
 
 
 def _link_line(button: Button) -> str:
@@ -247,10 +301,8 @@ def _degrade_quick_replies(content: QuickReplies, caps: Capabilities) -> Degrade
     if _list_fits(items, caps):
         return Degraded(contents=[_as_list(content.text, items)],
                         rule="quick_replies.as_list: quick replies sent as a list picker")
-    return Degraded(
-        contents=[_numbered(content.text, [(r.title, None) for r in content.replies])],
-        rule="quick_replies.as_text: quick replies written as a numbered text",
-    )
+    return _numbered(content.text, [MenuOption(id=r.id, title=r.title) for r in content.replies],
+                     "quick_reply", "quick_replies.as_text: quick replies written as a numbered text")
 
 
 def _degrade_list(content: ListPicker, caps: Capabilities) -> Degraded | None:
@@ -284,10 +336,9 @@ def _degrade_list(content: ListPicker, caps: Capabilities) -> Degraded | None:
     ):
         return Degraded(contents=[_as_list(content.text, items, content.button)],
                         rule="list.one_section: sections merged into one")
-    return Degraded(
-        contents=[_numbered(content.text, [(i.title, i.description) for i in items])],
-        rule=f"list.as_text: list of {len(items)} items written as a numbered text",
-    )
+    return _numbered(content.text,
+                     [MenuOption(id=i.id, title=i.title, description=i.description) for i in items],
+                     "list", f"list.as_text: list of {len(items)} items written as a numbered text")
 
 
 def _zone(name: str) -> ZoneInfo | None:

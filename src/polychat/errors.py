@@ -24,6 +24,7 @@ never contain access tokens or secrets.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
@@ -61,11 +62,16 @@ class ContentError(PolychatError):
     Attributes:
         limit: short machine-readable name of the broken rule (e.g. ``"whatsapp.buttons.max"``),
             or ``None``.
+        channel: the channel that refused the content, when known (the hub always sets it).
+        feature: the kind of content refused (``"buttons"``, ``"carousel"``…), when known.
     """
 
-    def __init__(self, message: str, *, limit: str | None = None) -> None:
+    def __init__(self, message: str, *, limit: str | None = None, channel: str | None = None,
+                 feature: str | None = None) -> None:
         super().__init__(message)
         self.limit = limit
+        self.channel = channel
+        self.feature = feature
 
 
 class UnsupportedContent(ContentError):
@@ -193,6 +199,8 @@ class PlatformError(PolychatError):
         }
         if isinstance(self, RateLimited):
             data["retry_after"] = self.retry_after
+        if isinstance(self, WindowClosed) and self.window_end is not None:
+            data["window_end"] = self.window_end.isoformat()
         return data
 
     @classmethod
@@ -208,6 +216,9 @@ class PlatformError(PolychatError):
         if kind is RateLimited:
             return RateLimited(str(data.get("message", "")), retry_after=data.get("retry_after"),
                                **kwargs)
+        if kind is WindowClosed and data.get("window_end"):
+            end = datetime.fromisoformat(str(data["window_end"]))
+            return WindowClosed(str(data.get("message", "")), window_end=end, **kwargs)
         return kind(str(data.get("message", "")), **kwargs)
 
 
@@ -234,7 +245,16 @@ class RecipientUnreachable(PlatformError):
 
 
 class WindowClosed(PlatformError):
-    """The customer-service window is closed: send a template (WhatsApp) or a HUMAN_AGENT tag."""
+    """The customer-service window is closed: send a template (WhatsApp) or a HUMAN_AGENT tag.
+
+    Attributes:
+        window_end: when the window closed (aware UTC), when the hub knows it: raised by the hub's
+            own check, before any request, it is the customer's last message plus the window.
+    """
+
+    def __init__(self, message: str, *, window_end: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.window_end = window_end
 
 
 class TemporaryError(PlatformError):

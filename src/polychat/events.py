@@ -125,6 +125,9 @@ class ChoiceSelected(Event):
     """Id of the message that carried the choice, when known."""
     referral: ReferralInfo | None = None
     description: str | None = None
+    typed: bool = False
+    """The customer typed the answer ("2", or an option's title) to a numbered-text menu, the
+    degrade ladder's last rung, instead of tapping a control; ``raw`` is their text message."""
     kind: Literal["choice"] = "choice"
 
 

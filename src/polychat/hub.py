@@ -21,24 +21,37 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import re
 import threading
+import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 import httpx
 
 from ._http import AsyncTransport, RetryPolicy, SyncTransport
-from ._hubcore import HubCore, SendResult, is_coroutine
+from ._hubcore import (
+    DEDUP_TTL,
+    HubCore,
+    PlannedSend,
+    Preview,
+    SendResult,
+    conversation_key,
+    dedup_key,
+    is_coroutine,
+)
 from .address import Address
 from .channels._base import Channel
 from .content import MarkRead, Media, Typing
-from .errors import ConfigurationError, PolychatError
+from .errors import ConfigurationError, PlatformError, PolychatError, RateLimited
 from .events import Event
+from .filters import Filter, Predicate, from_keywords
 from .stores import Store
 from .wire import WebhookRequest, WebhookResponse
 
-__all__ = ["AsyncHub", "Context", "Hub", "SendResult", "SyncContext"]
+__all__ = ["AsyncHub", "Context", "Hub", "Preview", "SendResult", "SyncContext"]
 
 logger = logging.getLogger("polychat.hub")
 
@@ -47,12 +60,42 @@ F = TypeVar("F", bound=Callable[..., Any])
 OnUnsupported = Literal["degrade", "raise"]
 WindowMode = Literal["check", "ignore"]
 
+DEFAULT_MAX_PACING_WAIT = 30.0
+"""Longest a send waits for its pacing buckets before ``RateLimited`` is raised instead."""
+
+
+async def _acall(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the store's async face (``a<name>``), or its sync method when it has none."""
+    method = getattr(store, "a" + name, None)
+    if method is None:
+        return getattr(store, name)(*args, **kwargs)
+    return await method(*args, **kwargs)
+
+
+def _call(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(store, name)(*args, **kwargs)
+
+
+def _pacing_refused(step: PlannedSend, wait: float) -> RateLimited:
+    return RateLimited(
+        f"pacing: the next send would wait {wait:.1f} s for its rate-limit bucket",
+        channel=step.channel.name, retry_after=wait,
+        hint="send later, spread the sends, or raise max_pacing_wait on the hub",
+    )
+
 
 class _ContextBase:
-    """What both contexts hold: the hub, the event and the conversation's address."""
+    """What both contexts hold: the hub, the event, the conversation's address and what the
+    handler's filters extracted (``data``, and ``match`` for a ``regex`` filter)."""
 
-    def __init__(self, hub: AsyncHub | Hub, event: Event) -> None:
+    def __init__(self, hub: AsyncHub | Hub, event: Event,
+                 data: Mapping[str, Any] | None = None) -> None:
         self.event = event
+        self.data: Mapping[str, Any] = MappingProxyType(dict(data or {}))
+        """The merged data of the handler's filters (read-only; empty when they hand on none)."""
+        found = self.data.get("match")
+        self.match: re.Match[str] | None = found if isinstance(found, re.Match) else None
+        """The ``re.Match`` of the handler's ``regex`` filter, or ``None``."""
         self.address = Address(channel=event.channel, account=event.recipient.account,
                                user=event.sender.user)
         self._core = hub.core
@@ -70,21 +113,24 @@ class Context(_ContextBase):
         hub: the hub dispatching the event.
         event: the event being handled.
         address: where replies go (the customer, through the business account that got the event).
+        data: what the handler's filters extracted (see :mod:`polychat.filters`).
+        match: the ``re.Match`` of the handler's ``regex`` filter, or ``None``.
     """
 
-    def __init__(self, hub: AsyncHub, event: Event) -> None:
-        super().__init__(hub, event)
+    def __init__(self, hub: AsyncHub, event: Event, data: Mapping[str, Any] | None = None) -> None:
+        super().__init__(hub, event, data)
         self.hub = hub
 
     async def reply(self, content: Any, *, quote: bool = False,
-                    on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
+                    on_unsupported: OnUnsupported | None = None, window: WindowMode | None = None,
+                    **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event.
 
         ``options`` are the channel's send options, as for :meth:`AsyncHub.send`.
         """
         return await self.hub.send(self.address, content,
                                    reply_to=self.event.id if quote else None,
-                                   on_unsupported=on_unsupported, **options)
+                                   on_unsupported=on_unsupported, window=window, **options)
 
     async def mark_read(self) -> SendResult:
         """Mark the event's message (and the ones before it) read.
@@ -106,15 +152,16 @@ class Context(_ContextBase):
 class SyncContext(_ContextBase):
     """What a :class:`Hub` handler gets beside the event (the blocking twin of :class:`Context`)."""
 
-    def __init__(self, hub: Hub, event: Event) -> None:
-        super().__init__(hub, event)
+    def __init__(self, hub: Hub, event: Event, data: Mapping[str, Any] | None = None) -> None:
+        super().__init__(hub, event, data)
         self.hub = hub
 
     def reply(self, content: Any, *, quote: bool = False,
-              on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
+              on_unsupported: OnUnsupported | None = None, window: WindowMode | None = None,
+              **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event."""
         return self.hub.send(self.address, content, reply_to=self.event.id if quote else None,
-                             on_unsupported=on_unsupported, **options)
+                             on_unsupported=on_unsupported, window=window, **options)
 
     def mark_read(self) -> SendResult:
         """Mark the event's message (and the ones before it) read (see :meth:`Context.mark_read`)."""
@@ -163,32 +210,47 @@ class _HubBase:
 
     core: HubCore
 
-    def on(self, event_type: type[Event] = Event, *, channel: str | None = None,
-           when: Callable[[Any], bool] | None = None) -> Callable[[F], F]:
+    def on(self, event_type: type[Event] = Event, *, channel: str | Iterable[str] | None = None,
+           text: str | Iterable[str] | None = None, regex: str | re.Pattern[str] | None = None,
+           choice_id: str | Iterable[str] | None = None,
+           when: Filter | Predicate | None = None) -> Callable[[F], F]:
         """Register a handler for ``event_type`` events; returns the function unchanged.
 
         Use it as a decorator, or call it::
 
-            @hub.on(polychat.MessageReceived, channel="whatsapp")
-            async def answer(event, ctx): ...
+            @hub.on(polychat.MessageReceived, channel="whatsapp", regex=r"^track (\\w+)$")
+            async def track(event, ctx):
+                await ctx.reply(polychat.Text(f"Tracking {ctx.match.group(1)}"))
 
-            hub.on(polychat.MessageStatus)(track_status)
+            hub.on(polychat.MessageStatus, when=filters.status("failed"))(alert)
+            hub.on()(fallback)  # no argument: every event
 
         Args:
             event_type: the event class (subclasses match too); ``Event`` matches everything.
-            channel: only events from this channel name.
-            when: an extra predicate on the event.
+            channel: only events from this channel name (or any of these names).
+            text: only a text message whose whole text (stripped, any case) is this (or one of
+                these), or a tap whose title is.
+            regex: only a text message (or tap title) where this pattern is found; the handler
+                gets the match as ``ctx.match``.
+            choice_id: only a ``ChoiceSelected`` with this choice id (or one of these).
+            when: any :class:`polychat.filters.Filter`, or a plain ``event -> bool`` callable.
 
-        The first registered handler that matches takes the event. On an :class:`AsyncHub`,
-        plain (non-async) handlers run in a worker thread so they cannot block the event loop;
-        a :class:`Hub` refuses async handlers.
+        The given keywords are ANDed. Handlers are tried in registration order and the first
+        that matches takes the event, so register specific handlers first and catch-alls last.
+        A filter that raises is logged (logger ``polychat.hub``, ERROR) and counts as no match.
+        On an :class:`AsyncHub`, plain (non-async) handlers run in a worker thread so they cannot
+        block the event loop; a :class:`Hub` refuses async handlers.
+
+        Raises:
+            ConfigurationError: a keyword has the wrong type or can never match ``event_type``
+                (``choice_id=`` on ``MessageReceived``, ``text=`` on ``MessageStatus``…).
         """
-        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
-            raise ConfigurationError(f"hub.on() takes an event class, got {event_type!r}")
+        route_filter = from_keywords(event_type, channel=channel, text=text, regex=regex,
+                                     choice_id=choice_id, when=when)
 
         def register(handler: F) -> F:
             self._check_handler(handler)
-            self.core.add_route(event_type, handler, channel, when)
+            self.core.add_route(event_type, handler, route_filter)
             return handler
         return register
 
@@ -202,7 +264,25 @@ class _HubBase:
         """The registered channels."""
         return self.core.channels
 
-    def asgi(self, path_prefix: str = "/webhooks", *, max_body: int = 4 * 1024 * 1024) -> Any:
+    def preview(self, to: Address | str, content: Any | Iterable[Any], *,
+                reply_to: str | None = None, on_unsupported: OnUnsupported | None = None,
+                state: dict[str, Any] | None = None, **options: Any) -> Preview:
+        """What ``send(to, content)`` would do, computed without any I/O: no request, no store.
+
+        Returns the exact requests in order (credentials masked; ``data=`` media shows the
+        channel's upload placeholder), the degrade rules that would apply and the numbered menu
+        the hub would remember — for dashboards, tests, and people reviewing a campaign. The
+        window and pacing checks need the store and are not run; ``state`` stands for the
+        conversation state (e.g. ``{"capabilities": ["LIST", "QUICK"]}`` for an Apple device).
+
+        Raises:
+            UnsupportedContent / ContentError: as ``send`` would.
+        """
+        address = Address.parse(to) if isinstance(to, str) else to
+        return self.core.preview(address, content, reply_to=reply_to,
+                                 on_unsupported=on_unsupported, state=state, options=options)
+
+    def asgi(self, path_prefix: str = "/webhooks", *, max_body: int | None = None) -> Any:
         """An ASGI app serving ``GET``/``POST {path_prefix}/{channel name}``.
 
         It answers as soon as a webhook is verified and parsed, then dispatches the events.
@@ -225,6 +305,8 @@ class AsyncHub(_HubBase):
         transport: an httpx async transport (the :class:`~polychat.testing.Simulator` plugs in here).
         timeout: httpx timeout (defaults to :data:`polychat._http.DEFAULT_TIMEOUT`).
         retry: the retry policy.
+        max_pacing_wait: longest a send waits for the channel's rate-limit buckets (its
+            ``pacing``, shared through the store) before ``RateLimited`` is raised instead.
 
     Example::
 
@@ -239,39 +321,88 @@ class AsyncHub(_HubBase):
                  on_unsupported: OnUnsupported = "degrade", window: WindowMode = "check",
                  transport: httpx.AsyncBaseTransport | None = None,
                  timeout: httpx.Timeout | float | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None,
+                 max_pacing_wait: float = DEFAULT_MAX_PACING_WAIT) -> None:
         self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
         self.http = AsyncTransport(transport=transport, timeout=timeout, retry=retry)
+        self.max_pacing_wait = max_pacing_wait
+        self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+        """How the hub waits for its pacing buckets (replaceable in tests)."""
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def send(self, to: Address | str, content: Any | Iterable[Any], *,
                    reply_to: str | None = None,
-                   on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
+                   on_unsupported: OnUnsupported | None = None,
+                   window: WindowMode | None = None, **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to ``to``; returns ids and degrade notes.
 
         ``options`` are the channel's own send options (e.g. Messenger
         ``messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"``; WhatsApp ``callback_data=``).
+        ``window`` overrides the hub's window mode for this send.
+
+        Everything is checked and rendered before the first request: the conversation (closed,
+        window), the content (degraded or refused). Each message then waits for the channel's
+        pacing buckets, and goes out.
 
         Raises:
             UnsupportedContent / ContentError: content the channel cannot send (see on_unsupported).
             WindowClosed: the customer is known to be outside the window (``window="check"``).
+            RecipientUnreachable: the customer closed the conversation (Apple).
+            RateLimited: the pacing wait would exceed ``max_pacing_wait``, or the platform
+                throttled the send beyond what the retry policy waits for.
             PlatformError: the platform refused the request (after retries, when retryable).
                 When a list of content fails part-way, the error's ``sent_message_ids`` lists
                 the ids of the messages that did go out before it.
         """
         address = Address.parse(to) if isinstance(to, str) else to
-        planned, degraded = self.core.plan(address, content, reply_to=reply_to,
-                                           on_unsupported=on_unsupported, options=options)
-        _log_degraded(address, degraded)
+        key = str(address)
+        store = self.core.store
+        state = await _acall(store, "conversation", key)
+        checking = (window or self.core.window) == "check"
+        last = await _acall(store, "last_user_activity", key) if checking else None
+        plan = self.core.plan(address, content, reply_to=reply_to, on_unsupported=on_unsupported,
+                              options=options, state=state, last_activity=last, window=window)
+        _log_degraded(address, plan.degraded)
         ids: list[str] = []
-        async with self._conversation_lock(address):
-            for step in planned:
-                try:
-                    ids.extend(await self.http.run(step.channel, step.exchange) or [])
-                except PolychatError as error:
-                    error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
-                    raise
-        return SendResult(address=address, message_ids=ids, degraded=degraded)
+        sent = 0
+        try:
+            async with self._conversation_lock(address):
+                for step in plan.steps:
+                    try:
+                        await self._pace(step)
+                        ids.extend(await self.http.run(step.channel, step.exchange,
+                                                       on_error=self._feedback(step)) or [])
+                    except PolychatError as error:
+                        error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
+                        raise
+                    sent += 1
+        finally:
+            update = plan.state_after(sent, self.core.clock())
+            if update is not None:
+                await _acall(store, "update_conversation", key, **update)
+        return SendResult(address=address, message_ids=ids, degraded=plan.degraded)
+
+    async def _pace(self, step: PlannedSend) -> None:
+        """Wait for every pacing bucket ``step`` draws from (shared with other workers)."""
+        if not step.paces:
+            return
+        now = self.core.pace_clock()
+        wait = 0.0
+        for key, pace in step.paces:
+            wait = max(wait, await _acall(self.core.store, "acquire", key, rate=pace.rate,
+                                          burst=pace.burst, now=now,
+                                          max_wait=self.max_pacing_wait))
+        if wait > self.max_pacing_wait:
+            raise _pacing_refused(step, wait)
+        if wait > 0:
+            await self.sleep(wait)
+
+    def _feedback(self, step: PlannedSend) -> Callable[[PlatformError], Awaitable[None]]:
+        """What to do when the platform throttles ``step``: hold its buckets for every worker."""
+        async def hold(error: PlatformError) -> None:
+            for name, args, kwargs in self.core.holds(step, error):
+                await _acall(self.core.store, name, *args, **kwargs)
+        return hold
 
     def _conversation_lock(self, address: Address) -> asyncio.Lock | contextlib.nullcontext[None]:
         """Serialise sends per conversation on channels that do not keep order (Apple)."""
@@ -308,11 +439,27 @@ class AsyncHub(_HubBase):
         """Verify, parse and de-duplicate one webhook request, without dispatching.
 
         Returns the answer to give the platform and the events seen for the first time, already
-        recorded in the store (so another worker sharing it will not see them as new). Web
+        recorded in the store (so another worker sharing it will not see them as new). A text
+        answering a numbered-text menu comes back as the ``ChoiceSelected`` it stands for. Web
         adapters answer with the response and then call :meth:`dispatch`; a queue-based
         deployment enqueues the events (``event.model_dump_json()``) for workers instead.
         """
-        return self.core.receive(channel_name, request)
+        response, events = self.core.parse_webhook(channel_name, request)
+        return response, await self._fresh(events)
+
+    async def _fresh(self, events: Iterable[Event]) -> list[Event]:
+        store = self.core.store
+        out: list[Event] = []
+        for event in events:
+            if not await _acall(store, "remember", dedup_key(event), DEDUP_TTL):
+                continue
+            for name, args, kwargs in self.core.observations(event):
+                await _acall(store, name, *args, **kwargs)
+            if self.core.may_answer_menu(event):
+                state = await _acall(store, "conversation", conversation_key(event))
+                event = self.core.answer_menu(event, state)
+            out.append(event)
+        return out
 
     async def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""
@@ -329,14 +476,17 @@ class AsyncHub(_HubBase):
         except Exception as error:  # never lose the batch: deliver the unresolved event
             _log_unresolved(event, error)
             return [event]
-        return self.core.resolved(event, resolved)
+        if self.core.passthrough(event, resolved):
+            return [event]
+        return await self._fresh(resolved)
 
     async def _dispatch_one(self, event: Event) -> None:
-        route = self.core.route_for(event)
-        if route is None:
+        found = self.core.match(event)
+        if found is None:
             _log_unhandled(event)
             return
-        context = Context(self, event)
+        route, data = found
+        context = Context(self, event, data)
         try:
             if route.is_async:
                 await route.handler(event, context)
@@ -375,9 +525,13 @@ class Hub(_HubBase):
                  on_unsupported: OnUnsupported = "degrade", window: WindowMode = "check",
                  transport: httpx.BaseTransport | None = None,
                  timeout: httpx.Timeout | float | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None,
+                 max_pacing_wait: float = DEFAULT_MAX_PACING_WAIT) -> None:
         self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
         self.http = SyncTransport(transport=transport, timeout=timeout, retry=retry)
+        self.max_pacing_wait = max_pacing_wait
+        self.sleep: Callable[[float], Any] = time.sleep
+        """How the hub waits for its pacing buckets (replaceable in tests)."""
         self._locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
 
@@ -391,21 +545,56 @@ class Hub(_HubBase):
 
     def send(self, to: Address | str, content: Any | Iterable[Any], *,
              reply_to: str | None = None,
-             on_unsupported: OnUnsupported | None = None, **options: Any) -> SendResult:
+             on_unsupported: OnUnsupported | None = None,
+             window: WindowMode | None = None, **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to ``to``; see :meth:`AsyncHub.send`."""
         address = Address.parse(to) if isinstance(to, str) else to
-        planned, degraded = self.core.plan(address, content, reply_to=reply_to,
-                                           on_unsupported=on_unsupported, options=options)
-        _log_degraded(address, degraded)
+        key = str(address)
+        store = self.core.store
+        state = store.conversation(key)
+        checking = (window or self.core.window) == "check"
+        last = store.last_user_activity(key) if checking else None
+        plan = self.core.plan(address, content, reply_to=reply_to, on_unsupported=on_unsupported,
+                              options=options, state=state, last_activity=last, window=window)
+        _log_degraded(address, plan.degraded)
         ids: list[str] = []
-        with self._conversation_lock(address):
-            for step in planned:
-                try:
-                    ids.extend(self.http.run(step.channel, step.exchange) or [])
-                except PolychatError as error:
-                    error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
-                    raise
-        return SendResult(address=address, message_ids=ids, degraded=degraded)
+        sent = 0
+        try:
+            with self._conversation_lock(address):
+                for step in plan.steps:
+                    try:
+                        self._pace(step)
+                        ids.extend(self.http.run(step.channel, step.exchange,
+                                                 on_error=self._feedback(step)) or [])
+                    except PolychatError as error:
+                        error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
+                        raise
+                    sent += 1
+        finally:
+            update = plan.state_after(sent, self.core.clock())
+            if update is not None:
+                store.update_conversation(key, **update)
+        return SendResult(address=address, message_ids=ids, degraded=plan.degraded)
+
+    def _pace(self, step: PlannedSend) -> None:
+        """Wait for every pacing bucket ``step`` draws from (shared with other workers)."""
+        if not step.paces:
+            return
+        now = self.core.pace_clock()
+        wait = 0.0
+        for key, pace in step.paces:
+            wait = max(wait, self.core.store.acquire(key, rate=pace.rate, burst=pace.burst,
+                                                     now=now, max_wait=self.max_pacing_wait))
+        if wait > self.max_pacing_wait:
+            raise _pacing_refused(step, wait)
+        if wait > 0:
+            self.sleep(wait)
+
+    def _feedback(self, step: PlannedSend) -> Callable[[PlatformError], None]:
+        def hold(error: PlatformError) -> None:
+            for name, args, kwargs in self.core.holds(step, error):
+                _call(self.core.store, name, *args, **kwargs)
+        return hold
 
     def upload(self, channel: str, media: Media, *, account: str | None = None) -> str:
         """Upload ``media`` without sending it; see :meth:`AsyncHub.upload`."""
@@ -429,7 +618,21 @@ class Hub(_HubBase):
                 request: WebhookRequest) -> tuple[WebhookResponse, list[Event]]:
         """Verify, parse and de-duplicate one webhook request, without dispatching;
         see :meth:`AsyncHub.receive`."""
-        return self.core.receive(channel_name, request)
+        response, events = self.core.parse_webhook(channel_name, request)
+        return response, self._fresh(events)
+
+    def _fresh(self, events: Iterable[Event]) -> list[Event]:
+        store = self.core.store
+        out: list[Event] = []
+        for event in events:
+            if not store.remember(dedup_key(event), DEDUP_TTL):
+                continue
+            for name, args, kwargs in self.core.observations(event):
+                _call(store, name, *args, **kwargs)
+            if self.core.may_answer_menu(event):
+                event = self.core.answer_menu(event, store.conversation(conversation_key(event)))
+            out.append(event)
+        return out
 
     def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""
@@ -446,15 +649,18 @@ class Hub(_HubBase):
         except Exception as error:  # never lose the batch: deliver the unresolved event
             _log_unresolved(event, error)
             return [event]
-        return self.core.resolved(event, resolved)
+        if self.core.passthrough(event, resolved):
+            return [event]
+        return self._fresh(resolved)
 
     def _dispatch_one(self, event: Event) -> None:
-        route = self.core.route_for(event)
-        if route is None:
+        found = self.core.match(event)
+        if found is None:
             _log_unhandled(event)
             return
+        route, data = found
         try:
-            result = route.handler(event, SyncContext(self, event))
+            result = route.handler(event, SyncContext(self, event, data))
             if inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()
@@ -471,7 +677,7 @@ class Hub(_HubBase):
             lock: threading.Lock = _lock_for(self._locks, str(address), threading.Lock)
             return lock
 
-    def wsgi(self, path_prefix: str = "/webhooks", *, max_body: int = 4 * 1024 * 1024) -> Any:
+    def wsgi(self, path_prefix: str = "/webhooks", *, max_body: int | None = None) -> Any:
         """A WSGI app serving ``GET``/``POST {path_prefix}/{channel name}`` (Flask, Django…).
 
         It answers once a webhook is verified and parsed; the events are dispatched when the

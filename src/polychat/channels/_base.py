@@ -11,13 +11,13 @@ finally return a result. The hubs drive exchanges over httpx; tests drive them w
 from __future__ import annotations
 
 import abc
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from ..capabilities import Capabilities
+from ..capabilities import Capabilities, Pace
 from ..content import Media
-from ..errors import ConfigurationError, PlatformError
+from ..errors import ConfigurationError, PlatformError, RateLimited
 from ..events import Event
 from ..wire import HttpRequest, HttpResponse, WebhookRequest
 
@@ -39,6 +39,10 @@ class Channel(abc.ABC):
 
     name: ClassVar[str]
     """The channel's name, used in addresses and webhook paths (``"whatsapp"``)."""
+
+    pacing: Sequence[Pace] = ()
+    """The outbound rate limits the hub keeps to for this channel (set by each channel's
+    ``pacing=`` argument; an empty list turns pacing off)."""
 
     @property
     @abc.abstractmethod
@@ -77,8 +81,11 @@ class Channel(abc.ABC):
             UnsupportedContent: the channel has no form for this content.
             ContentError: the content breaks a platform limit (the message names it).
         """
+        return self.walk(self.send_exchange(to, content, reply_to=reply_to, **options))
+
+    def walk(self, exchange: Exchange) -> list[HttpRequest]:
+        """The requests ``exchange`` makes when each is answered by :meth:`dry_run_response`."""
         requests: list[HttpRequest] = []
-        exchange = self.send_exchange(to, content, reply_to=reply_to, **options)
         try:
             request = next(exchange)
             while True:
@@ -155,6 +162,12 @@ class Channel(abc.ABC):
         if "template" in self.capabilities.content_kinds:
             return "send an approved Template, or pass window='ignore' to let the platform decide"
         return "wait for the customer to write, or pass window='ignore' to let the platform decide"
+
+    def pacing_scope(self, error: RateLimited) -> str | None:
+        """Which bucket a platform ``RateLimited`` answer should hold back: ``"account"`` (all
+        sends of the business), ``"recipient"`` (only this customer) or ``None`` (none: a limit
+        pacing cannot model, such as a daily marketing cap)."""
+        return "account"
 
     def conversation_options(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """Send options implied by what is known of the conversation (``state`` from the store).

@@ -8,13 +8,13 @@ import json
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import SecretStr
 
-from ...capabilities import Capabilities
+from ...capabilities import Capabilities, Pace
 from ...content import AuthRequest, Media, RichLink
 from ...errors import (
     ConfigurationError,
@@ -29,7 +29,7 @@ from ...wire import HttpRequest, HttpResponse, WebhookRequest
 from .._base import Channel, Exchange, SendOutcome
 from . import crypto
 from .errors import classify
-from .limits import CAPABILITIES, LIMITS, MSP_GATEWAY
+from .limits import CAPABILITIES, DEFAULT_PACING, LIMITS, MSP_GATEWAY
 from .parse import IDR_EVENT_TYPE, parse_message, parse_resolved
 from .render import attachment_message, build_message
 
@@ -55,6 +55,7 @@ class AppleMessages(Channel):
         clock: current Unix time, injectable (JWT ``iat`` and inbound token checks).
         token_leeway: clock skew tolerated on inbound tokens, in seconds.
         token_max_age: inbound tokens issued longer ago than this are refused, in seconds.
+        pacing: outbound rate limits the hub keeps to; none by default (Apple documents none).
 
     Apple does not guarantee delivery order: the hub waits for each send's 200 before the next
     send to the same conversation. Customers' devices declare what they can show in
@@ -76,6 +77,7 @@ class AppleMessages(Channel):
         clock: Callable[[], float] = time.time,
         token_leeway: float = crypto.DEFAULT_LEEWAY,
         token_max_age: float | None = crypto.DEFAULT_MAX_AGE,
+        pacing: Sequence[Pace] | None = None,
     ) -> None:
         if not msp_id or not business_id:
             raise ConfigurationError("AppleMessages needs msp_id and business_id")
@@ -92,6 +94,7 @@ class AppleMessages(Channel):
         self.token_leeway = token_leeway
         self.token_max_age = token_max_age
         self._data_refs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.pacing = list(DEFAULT_PACING if pacing is None else pacing)
 
     # -- configuration -------------------------------------------------------------------------
 

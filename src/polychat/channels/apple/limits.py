@@ -7,9 +7,9 @@ Apple documents few numeric limits; those it does (100 MB attachments, 200 kB ri
 
 from __future__ import annotations
 
-from ...capabilities import Capabilities
+from ...capabilities import Capabilities, Pace
 
-__all__ = ["BID", "CAPABILITIES", "DEVICE_CAPABILITIES", "LIMITS", "MSP_GATEWAY"]
+__all__ = ["BID", "CAPABILITIES", "DEFAULT_PACING", "DEVICE_CAPABILITIES", "LIMITS", "MSP_GATEWAY"]
 
 MSP_GATEWAY = "https://mspgw.push.apple.com"
 BID = ("com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:"
@@ -59,3 +59,7 @@ CAPABILITIES = Capabilities(
 )
 """What Apple renders natively (pickers also need the device's ``capability-list``). Reactions,
 read receipts, carousels, locations, contacts, templates and stickers are degraded by the hub."""
+
+DEFAULT_PACING: tuple[Pace, ...] = ()
+"""Apple documents no rate limit (UNCONFIRMED): no bucket; sends to one conversation are
+serialised instead. Pass ``pacing=[Pace.per_account(...)]`` to cap a business's throughput."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from pydantic import SecretStr
 
 from ..._multipart import encode_multipart
-from ...capabilities import Capabilities
+from ...capabilities import Capabilities, Pace
 from ...content import Media
 from ...errors import ConfigurationError, PlatformError
 from ...events import Event
@@ -21,7 +21,14 @@ from ...wire import HttpRequest, HttpResponse, WebhookRequest
 from .._base import Channel, Exchange, SendOutcome
 from .._meta import check_signature, decode_json_body, verify_subscription
 from .errors import classify
-from .limits import CAPABILITIES, HUMAN_AGENT_WINDOW, MESSAGING_TYPES, NOTIFICATION_TYPES, TAGS
+from .limits import (
+    CAPABILITIES,
+    DEFAULT_PACING,
+    HUMAN_AGENT_WINDOW,
+    MESSAGING_TYPES,
+    NOTIFICATION_TYPES,
+    TAGS,
+)
 from .parse import parse_payload
 from .render import attachment_upload_body, build_message, upload_form
 
@@ -49,6 +56,9 @@ class Messenger(Channel):
         messaging_type: default ``messaging_type`` of sends (``RESPONSE`` or ``UPDATE``).
         appsecret_proof: send ``appsecret_proof`` when an app secret is configured (needed when the
             app has "Require App Secret" on; harmless otherwise).
+        pacing: outbound rate limits the hub keeps to (default
+            :data:`~polychat.channels.messenger.limits.DEFAULT_PACING`: 300 calls/s per Page, 10/s
+            for audio and video); pass ``[]`` to turn pacing off.
 
     Recipients are written as the address' user part: a PSID (``"1254459154682919"``), or
     ``"user_ref:<ref>"`` (checkbox / chat plugin), ``"post:<post id>"`` or
@@ -69,6 +79,7 @@ class Messenger(Channel):
         base_url: str = GRAPH_URL,
         messaging_type: str = "RESPONSE",
         appsecret_proof: bool = True,
+        pacing: Sequence[Pace] | None = None,
     ) -> None:
         page_id = str(page_id).strip()
         if not page_id.isdigit():
@@ -87,6 +98,7 @@ class Messenger(Channel):
         self.base_url = base_url.rstrip("/")
         self.messaging_type = messaging_type
         self.appsecret_proof = appsecret_proof
+        self.pacing = list(DEFAULT_PACING if pacing is None else pacing)
 
     # -- configuration -------------------------------------------------------------------------
 

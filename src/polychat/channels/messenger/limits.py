@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ...capabilities import Capabilities
+from ...capabilities import Capabilities, Pace
 
-__all__ = ["CAPABILITIES", "HUMAN_AGENT_WINDOW", "LIMITS", "MESSAGING_TYPES", "NOTIFICATION_TYPES",
-           "TAGS"]
+__all__ = [
+           "CAPABILITIES",
+           "DEFAULT_PACING",
+           "HUMAN_AGENT_WINDOW",
+           "LIMITS",
+           "MESSAGING_TYPES",
+           "NOTIFICATION_TYPES",
+           "TAGS",
+]
 
 MB = 1024 * 1024
 
@@ -70,3 +77,9 @@ CAPABILITIES = Capabilities(
 )
 """What Messenger renders natively. Lists, time pickers, locations, contacts, stickers, rich
 links and media captions are degraded by the hub (see :mod:`polychat.capabilities`)."""
+
+DEFAULT_PACING: tuple[Pace, ...] = (
+    Pace.per_account(300.0),
+    Pace.per_account(10.0, kinds=frozenset({"audio", "video"})),
+)
+"""The Send API's 300 calls/s per Page, and 10 calls/s per Page for audio and video."""

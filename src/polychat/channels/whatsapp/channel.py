@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import SecretStr
 
-from ...capabilities import Capabilities
+from ...capabilities import Capabilities, Pace
 from ...content import Media
-from ...errors import ConfigurationError, ContentError, PlatformError
+from ...errors import ConfigurationError, ContentError, PlatformError, RateLimited
 from ...events import Event
 from ...wire import HttpRequest, HttpResponse, WebhookRequest
 from .._base import Channel, Exchange, SendOutcome
 from .._meta import check_signature, decode_json_body, verify_subscription
 from .errors import classify
-from .limits import CAPABILITIES, DEFAULT_API_VERSION, GRAPH_URL, LIMITS
+from .limits import CAPABILITIES, DEFAULT_API_VERSION, DEFAULT_PACING, GRAPH_URL, LIMITS
 from .parse import parse_payload
 from .render import build_message, upload_request
 
@@ -36,6 +36,9 @@ class WhatsApp(Channel):
         verify_token: your token for the GET subscription handshake.
         api_version: Graph API version, e.g. ``"v25.0"``.
         base_url: Graph API root (the simulator and tests point it elsewhere).
+        pacing: outbound rate limits the hub keeps to (default
+            :data:`~polychat.channels.whatsapp.limits.DEFAULT_PACING`: 80 msg/s for the number, the
+            pair rate limit per customer); pass ``[]`` to turn pacing off.
 
     Example:
         >>> wa = WhatsApp(phone_number_id="106540352242922", access_token="EAAG-fake",
@@ -55,6 +58,7 @@ class WhatsApp(Channel):
         verify_token: str | SecretStr | None = None,
         api_version: str = DEFAULT_API_VERSION,
         base_url: str = GRAPH_URL,
+        pacing: Sequence[Pace] | None = None,
     ) -> None:
         phone_number_id = str(phone_number_id).strip()
         if not phone_number_id or not phone_number_id.isdigit():
@@ -69,6 +73,7 @@ class WhatsApp(Channel):
         self.verify_token = _secret(verify_token) if verify_token is not None else None
         self.api_version = api_version
         self.base_url = base_url.rstrip("/")
+        self.pacing = list(DEFAULT_PACING if pacing is None else pacing)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -81,6 +86,15 @@ class WhatsApp(Channel):
     def capabilities(self) -> Capabilities:
         """WhatsApp's capabilities (see :data:`polychat.channels.whatsapp.limits.CAPABILITIES`)."""
         return CAPABILITIES
+
+    def pacing_scope(self, error: RateLimited) -> str | None:
+        """131056 (pair rate limit) holds back only that customer; 131049 (daily marketing cap
+        per user) and 131048 (quality limit) are not paced; other throttling holds the number."""
+        if error.code == 131056:
+            return "recipient"
+        if error.code in (131048, 131049):
+            return None
+        return "account"
 
     def graph_url(self, path: str) -> str:
         """``{base_url}/{api_version}/{path}``."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ...capabilities import Capabilities
+from ...capabilities import Capabilities, Pace
 
-__all__ = ["CAPABILITIES", "DEFAULT_API_VERSION", "GRAPH_URL", "LIMITS"]
+__all__ = ["CAPABILITIES", "DEFAULT_API_VERSION", "DEFAULT_PACING", "GRAPH_URL", "LIMITS"]
 
 GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v25.0"
@@ -73,3 +73,10 @@ CAPABILITIES = Capabilities(
 )
 """What WhatsApp renders natively. Quick replies, carousels, time pickers and rich links are
 degraded by the hub (see :mod:`polychat.capabilities`)."""
+
+DEFAULT_PACING: tuple[Pace, ...] = (
+    Pace.per_account(80.0),
+    Pace.per_recipient(1 / 6, burst=45),
+)
+"""80 messages/s per number (the Cloud API default; raise it after Meta's upgrade to 1,000) and
+the pair rate limit: 1 message per 6 s to one user, bursts of up to 45 borrowing from the future."""

@@ -1,0 +1,223 @@
+"""Pacing (token buckets in the store) and conversation windows, with every store.
+
+Each test runs on MemoryStore and on RedisStore (``any_store``): the hub must decide the same way
+whichever store holds the state.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import polychat
+from polychat import Address, AsyncHub, Hub, Pace, Template, Text, WebhookRequest
+from polychat.channels._meta import sign_body
+
+PNID = "106540352242922"
+PAGE = "1029384756"
+SECRET = "fake-app-secret-0000"
+MESSAGES = f"https://graph.facebook.com/v25.0/{PNID}/messages"
+FB_MESSAGES = f"https://graph.facebook.com/v25.0/{PAGE}/messages"
+ADA = Address(channel="whatsapp", account=PNID, user="16505551234")
+BOB = Address(channel="whatsapp", account=PNID, user="16505550000")
+
+
+def make_wa(pacing: list[Pace] | None = None) -> polychat.WhatsApp:
+    return polychat.WhatsApp(phone_number_id=PNID, access_token="EAAG-FAKE", app_secret=SECRET,
+                             pacing=pacing)
+
+
+def accepted() -> httpx.Response:
+    return httpx.Response(200, json={"messaging_product": "whatsapp",
+                                     "messages": [{"id": "wamid.SENT"}]})
+
+
+class FakeTime:
+    """A clock the hub paces by, moved forward by the hub's own sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+def paced_hub(store: Any, pacing: list[Pace], time: FakeTime, **options: Any) -> AsyncHub:
+    hub = AsyncHub(make_wa(pacing), store=store, window="ignore", **options)
+    hub.core.pace_clock = time.clock
+    hub.sleep = time.asleep
+    return hub
+
+
+@respx.mock
+async def test_recipient_bucket_spaces_sends_to_one_customer_only(any_store: Any) -> None:
+    respx.post(MESSAGES).mock(return_value=accepted())
+    time = FakeTime()
+    hub = paced_hub(any_store, [Pace.per_recipient(1 / 6, burst=2)], time)
+    for _ in range(4):
+        await hub.send(ADA, Text("hi"))
+    await hub.send(BOB, Text("hi"))  # another customer has their own bucket
+    assert time.sleeps == [6.0, 6.0]
+    await hub.aclose()
+
+
+@respx.mock
+async def test_account_bucket_is_shared_by_two_hubs_on_one_store(any_store: Any) -> None:
+    respx.post(MESSAGES).mock(return_value=accepted())
+    time = FakeTime()
+    one = paced_hub(any_store, [Pace.per_account(10, burst=2)], time)
+    two = paced_hub(any_store, [Pace.per_account(10, burst=2)], time)
+    await one.send(ADA, Text("a"))
+    await two.send(BOB, Text("b"))
+    await one.send(BOB, Text("c"))  # the third send in the same instant waits 1/10 s
+    assert time.sleeps == [0.1]
+    await one.aclose()
+    await two.aclose()
+
+
+@respx.mock
+async def test_a_wait_over_the_maximum_raises_before_any_request(any_store: Any) -> None:
+    route = respx.post(MESSAGES).mock(return_value=accepted())
+    time = FakeTime()
+    hub = paced_hub(any_store, [Pace.per_recipient(1 / 60)], time, max_pacing_wait=30)
+    await hub.send(ADA, Text("first"))
+    with pytest.raises(polychat.RateLimited) as info:
+        await hub.send(ADA, Text("second"))
+    assert info.value.retry_after == pytest.approx(60)
+    assert route.call_count == 1 and time.sleeps == []
+    await hub.aclose()
+
+
+@respx.mock
+async def test_platform_throttling_feeds_back_into_the_bucket(any_store: Any) -> None:
+    pair_limit = httpx.Response(400, json={"error": {
+        "message": "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+        "type": "OAuthException", "code": 131056, "fbtrace_id": "AbCdEf"}},
+        headers={"Retry-After": "16"})
+    respx.post(MESSAGES).mock(side_effect=[pair_limit, accepted(), accepted()])
+    time = FakeTime()
+    hub = paced_hub(any_store, [Pace.per_account(80), Pace.per_recipient(1 / 6, burst=45)], time,
+                    retry=polychat.RetryPolicy(attempts=1))
+    with pytest.raises(polychat.RateLimited):
+        await hub.send(ADA, Text("too many"))
+    await hub.send(BOB, Text("other customers are not held back"))
+    assert time.sleeps == []
+    await hub.send(ADA, Text("this customer waits out Meta's retry-after"))
+    assert time.sleeps == [16.0]
+    await hub.aclose()
+
+
+@respx.mock
+def test_sync_hub_paces_the_same_way(any_store: Any) -> None:
+    respx.post(MESSAGES).mock(return_value=accepted())
+    time = FakeTime()
+    hub = Hub(make_wa([Pace.per_recipient(1 / 6, burst=2)]), store=any_store, window="ignore")
+    hub.core.pace_clock = time.clock
+    hub.sleep = time.sleep
+    for _ in range(4):
+        hub.send(ADA, Text("hi"))
+    assert time.sleeps == [6.0, 6.0]
+    hub.close()
+
+
+def test_default_pacing_follows_the_platforms() -> None:
+    wa = make_wa()
+    assert [(p.scope, p.rate, p.burst) for p in wa.pacing] == [("account", 80.0, 80),
+                                                               ("recipient", 1 / 6, 45)]
+    fb = polychat.Messenger(page_id=PAGE, page_access_token="EAAP-FAKE")
+    assert {p.kinds for p in fb.pacing} == {None, frozenset({"audio", "video"})}
+    assert make_wa([]).pacing == []
+
+
+# -- windows -----------------------------------------------------------------------------------
+
+
+def inbound(when: datetime, message_id: str = "wamid.IN1") -> WebhookRequest:
+    payload = {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [
+        {"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PNID},
+            "contacts": [{"profile": {"name": "Ada"}, "wa_id": ADA.user}],
+            "messages": [{"from": ADA.user, "id": message_id, "timestamp": str(int(when.timestamp())),
+                          "type": "text", "text": {"body": "hi"}}]}}]}]}
+    raw = json.dumps(payload).encode()
+    return WebhookRequest(headers={"X-Hub-Signature-256": sign_body(raw, SECRET)}, body=raw)
+
+
+@respx.mock
+async def test_whatsapp_window_closes_after_24_hours_with_its_end_time(any_store: Any) -> None:
+    route = respx.post(MESSAGES).mock(return_value=accepted())
+    hub = AsyncHub(make_wa([]), store=any_store)
+    last = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    await hub.handle("whatsapp", inbound(last))
+    hub.core.clock = lambda: last + timedelta(hours=23, minutes=59)
+    await hub.send(ADA, Text("still open"))
+    hub.core.clock = lambda: last + timedelta(hours=25)
+    with pytest.raises(polychat.WindowClosed) as info:
+        await hub.send(ADA, Text("too late"))
+    assert info.value.window_end == last + timedelta(hours=24)
+    assert "2026-11-21T09:30:00+00:00" in str(info.value)
+    assert route.call_count == 1  # refused before any request
+    await hub.send(ADA, Template("order_update", "en_US"))  # templates are exempt
+    await hub.send(ADA, Text("the platform decides"), window="ignore")
+    assert route.call_count == 3
+    await hub.aclose()
+
+
+@respx.mock
+async def test_messenger_human_agent_tag_widens_the_window_to_7_days(any_store: Any) -> None:
+    route = respx.post(FB_MESSAGES).mock(return_value=httpx.Response(
+        200, json={"recipient_id": "5550001112223334", "message_id": "m_1"}))
+    fb = polychat.Messenger(page_id=PAGE, page_access_token="EAAP-FAKE", app_secret=SECRET,
+                            appsecret_proof=False, pacing=[])
+    hub = AsyncHub(fb, store=any_store)
+    user = Address(channel="messenger", account=PAGE, user="5550001112223334")
+    last = datetime(2026, 11, 1, tzinfo=UTC)
+    any_store.touch_user(str(user), last)
+    hub.core.clock = lambda: last + timedelta(days=3)
+    with pytest.raises(polychat.WindowClosed) as info:
+        await hub.send(user, Text("outside 24 h"))
+    assert "HUMAN_AGENT" in (info.value.hint or "")
+    await hub.send(user, Text("an agent answers"), messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
+    hub.core.clock = lambda: last + timedelta(days=8)
+    with pytest.raises(polychat.WindowClosed):
+        await hub.send(user, Text("too late even for an agent"), messaging_type="MESSAGE_TAG",
+                       tag="HUMAN_AGENT")
+    assert route.call_count == 1
+    await hub.aclose()
+
+
+async def test_apple_close_blocks_sends_until_the_customer_writes(any_store: Any) -> None:
+    from polychat.testing import Simulator
+
+    apple = polychat.AppleMessages(msp_id="fake-msp", business_id="fake-biz",
+                                   secret="ZmFrZS1tc3Atc2VjcmV0LWZvci10ZXN0cy1vbmx5LTAwMDA=")
+    hub = AsyncHub(apple, store=any_store)
+    sim = Simulator(hub)
+    ada = sim.user("apple")
+    await ada.says("hi")
+    await ada.closes()
+    address = f"apple:fake-biz:{ada.id}"
+    requests = len(sim.requests)
+    with pytest.raises(polychat.RecipientUnreachable) as local:
+        await hub.send(address, Text("are you there?"))
+    assert local.value.http_status is None and len(sim.requests) == requests  # no request made
+    with pytest.raises(polychat.RecipientUnreachable) as remote:  # window="ignore": Apple decides
+        await hub.send(address, Text("the platform decides"), window="ignore")
+    assert remote.value.http_status == 410
+    await ada.says("back again")
+    await hub.send(address, Text("welcome back"))
+    assert ada.last.view == "welcome back"
