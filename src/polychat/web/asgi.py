@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from ..wire import WebhookRequest, WebhookResponse
+from ._limits import DEFAULT_MAX_BODY, declared_length, max_body_or_default, too_large
 
 if TYPE_CHECKING:
     from ..hub import AsyncHub, Hub
 
-__all__ = ["ASGIApp"]
+__all__ = ["DEFAULT_MAX_BODY", "ASGIApp"]
 
 logger = logging.getLogger("polychat.web")
 
@@ -30,13 +31,17 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class ASGIApp:
-    """ASGI application for :meth:`AsyncHub.asgi` / :meth:`Hub.asgi` (sync hubs run in a thread)."""
+    """ASGI application for :meth:`AsyncHub.asgi` / :meth:`Hub.asgi` (sync hubs run in a thread).
+
+    A body larger than ``max_body`` bytes (default :data:`DEFAULT_MAX_BODY`) gets 413, refused
+    from its ``Content-Length`` when it has one, else once the bytes read pass the cap.
+    """
 
     def __init__(self, hub: AsyncHub | Hub, *, path_prefix: str = "/webhooks",
-                 max_body: int = 4 * 1024 * 1024) -> None:
+                 max_body: int | None = None) -> None:
         self.hub = hub
         self.prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
-        self.max_body = max_body
+        self.max_body = max_body_or_default(max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -52,11 +57,14 @@ class ASGIApp:
         if name is None:
             await _respond(send, WebhookResponse(status=404, body=b"not found"))
             return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if (declared_length(headers.get("content-length")) or 0) > self.max_body:
+            await _respond(send, too_large())
+            return
         body = await self._read_body(receive)
         if body is None:
-            await _respond(send, WebhookResponse(status=413, body=b"body too large"))
+            await _respond(send, too_large())
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                keep_blank_values=True))
         request = WebhookRequest(method=scope.get("method", "GET"), headers=headers, body=body,

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from ..wire import WebhookRequest, WebhookResponse
+from ._limits import DEFAULT_MAX_BODY, declared_length, max_body_or_default, read_capped, too_large
 
 if TYPE_CHECKING:
     from ..events import Event
     from ..hub import Hub
 
-__all__ = ["WSGIApp"]
+__all__ = ["DEFAULT_MAX_BODY", "WSGIApp"]
 
 StartResponse = Callable[..., Any]
 
@@ -47,33 +48,34 @@ class _AnswerThenDispatch:
 
 
 class WSGIApp:
-    """WSGI application for :meth:`Hub.wsgi`."""
+    """WSGI application for :meth:`Hub.wsgi`.
+
+    A body larger than ``max_body`` bytes (default :data:`DEFAULT_MAX_BODY`) gets 413, refused
+    from its ``Content-Length`` when it has one, else once the bytes read pass the cap.
+    """
 
     def __init__(self, hub: Hub, *, path_prefix: str = "/webhooks",
-                 max_body: int = 4 * 1024 * 1024) -> None:
+                 max_body: int | None = None) -> None:
         self.hub = hub
         self.prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
-        self.max_body = max_body
+        self.max_body = max_body_or_default(max_body)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         name = self._channel_name(path)
         if name is None:
             return self._answer(start_response, WebhookResponse(status=404, body=b"not found"))
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > self.max_body:
-            return self._answer(start_response, WebhookResponse(status=413, body=b"body too large"))
+        length = declared_length(environ.get("CONTENT_LENGTH") or None)
+        if (length or 0) > self.max_body:
+            return self._answer(start_response, too_large())
         stream = environ.get("wsgi.input")
-        if stream is not None and length == 0 and environ.get("wsgi.input_terminated"):
-            body = stream.read(self.max_body + 1)  # chunked: the server ends the stream for us
-            if len(body) > self.max_body:
-                return self._answer(start_response,
-                                    WebhookResponse(status=413, body=b"body too large"))
+        if stream is not None and not length and environ.get("wsgi.input_terminated"):
+            capped = read_capped(stream, self.max_body)  # chunked: the server ends the stream
+            if capped is None:
+                return self._answer(start_response, too_large())
+            body = capped
         else:
-            body = stream.read(length) if stream is not None and length > 0 else b""
+            body = stream.read(length) if stream is not None and length else b""
         headers = {key[5:].replace("_", "-").lower(): str(value)
                    for key, value in environ.items() if key.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
