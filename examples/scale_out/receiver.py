@@ -27,8 +27,6 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
 import polychat
-from polychat._hubcore import dedup_key
-from polychat.stores.redis import RedisStore
 
 from .settings import Settings, channels_from_env
 
@@ -47,7 +45,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 def job_id(event: polychat.Event, queue_name: str) -> str:
     """The arq job id of ``event``: stable across receivers and re-deliveries, one per event."""
-    digest = hashlib.sha256(dedup_key(event).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(polychat.AsyncHub.event_key(event).encode()).hexdigest()[:32]
     return f"{queue_name}:{digest}"
 
 
@@ -105,7 +103,7 @@ class Receiver:
             except Exception:
                 logger.exception("could not enqueue %s", event.id,
                                  extra={"channel": channel_name, "event_id": event.id})
-                self._forget(events[done:])
+                await self._forget(events[done:])
                 return polychat.WebhookResponse(status=503, body=b"try again later")
         return response
 
@@ -116,14 +114,10 @@ class Receiver:
                                            _queue_name=self.queue_name)
         return job is not None
 
-    def _forget(self, events: list[polychat.Event]) -> None:
+    async def _forget(self, events: list[polychat.Event]) -> None:
         """Un-record events that were not enqueued, so the platform's re-delivery is new again."""
-        store = self.hub.core.store
-        if not isinstance(store, RedisStore) or store.client is None:
-            logger.error("%d event(s) not enqueued and not forgotten", len(events))
-            return
-        try:  # the store's documented key layout: <prefix>seen:<dedup key>
-            store.client.delete(*[f"{store.prefix}seen:{dedup_key(e)}" for e in events])
+        try:
+            await self.hub.forget(events)
         except Exception:
             logger.exception("%d event(s) not enqueued and not forgotten", len(events))
 
@@ -166,7 +160,7 @@ class LazyReceiver:
 
 async def _close_store(hub: polychat.AsyncHub) -> None:
     """Close the connections the hub's store opened (a RedisStore has ``aclose``)."""
-    close = getattr(hub.core.store, "aclose", None)
+    close = getattr(hub.store, "aclose", None)
     if close is not None:
         await close()
 

@@ -50,7 +50,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     if ctx.get("owns_hub"):
         hub: polychat.AsyncHub = ctx["hub"]
         await hub.aclose()
-        close = getattr(hub.core.store, "aclose", None)
+        close = getattr(hub.store, "aclose", None)
         if close is not None:
             await close()
 

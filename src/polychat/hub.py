@@ -264,6 +264,17 @@ class _HubBase:
         """The registered channels."""
         return self.core.channels
 
+    @property
+    def store(self) -> Store:
+        """The store holding dedup keys, windows, pacing buckets and conversation state."""
+        return self.core.store
+
+    @staticmethod
+    def event_key(event: Event) -> str:
+        """The key ``event`` is de-duplicated by (stable across re-deliveries and workers); a
+        queue can use it as an idempotent job id."""
+        return dedup_key(event)
+
     def preview(self, to: Address | str, content: Any | Iterable[Any], *,
                 reply_to: str | None = None, on_unsupported: OnUnsupported | None = None,
                 state: dict[str, Any] | None = None, **options: Any) -> Preview:
@@ -447,6 +458,12 @@ class AsyncHub(_HubBase):
         response, events = self.core.parse_webhook(channel_name, request)
         return response, await self._fresh(events)
 
+    async def forget(self, events: Iterable[Event]) -> None:
+        """Un-record ``events`` returned by :meth:`receive` that could not be processed (a queue
+        refused them), so the platform's re-delivery counts as new; answer it a non-2xx."""
+        for event in events:
+            await _acall(self.core.store, "forget", dedup_key(event))
+
     async def _fresh(self, events: Iterable[Event]) -> list[Event]:
         store = self.core.store
         out: list[Event] = []
@@ -620,6 +637,11 @@ class Hub(_HubBase):
         see :meth:`AsyncHub.receive`."""
         response, events = self.core.parse_webhook(channel_name, request)
         return response, self._fresh(events)
+
+    def forget(self, events: Iterable[Event]) -> None:
+        """Un-record events that could not be processed; see :meth:`AsyncHub.forget`."""
+        for event in events:
+            self.core.store.forget(dedup_key(event))
 
     def _fresh(self, events: Iterable[Event]) -> list[Event]:
         store = self.core.store

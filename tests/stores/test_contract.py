@@ -98,6 +98,13 @@ async def test_remember_is_true_once_until_expiry(face: Face) -> None:
     assert await face.remember("k", 10) is False
 
 
+async def test_forget_makes_a_key_new_again(face: Face) -> None:
+    assert await face.remember("k", 10) is True
+    await face.forget("k")
+    assert await face.remember("k", 10) is True
+    await face.forget("never-recorded")  # no error
+
+
 # -- customer activity -------------------------------------------------------------------------
 
 

@@ -66,6 +66,15 @@ class Store(Protocol):
         """Async face of :meth:`remember`."""
         ...
 
+    def forget(self, key: str) -> None:
+        """Drop ``key`` recorded by :meth:`remember`, so the next ``remember`` of it is True again
+        (an event recorded as seen but not processed: its re-delivery must count as new)."""
+        ...
+
+    async def aforget(self, key: str) -> None:
+        """Async face of :meth:`forget`."""
+        ...
+
     # -- customer activity ---------------------------------------------------------------------
 
     def touch_user(self, address: str, when: datetime) -> None:
@@ -211,6 +220,10 @@ class SyncStoreBase:
         """See :meth:`Store.remember`; subclasses implement it."""
         raise _missing(self, "remember")
 
+    def forget(self, key: str) -> None:
+        """See :meth:`Store.forget`; subclasses implement it."""
+        raise _missing(self, "forget")
+
     def touch_user(self, address: str, when: datetime) -> None:
         """See :meth:`Store.touch_user`; subclasses implement it."""
         raise _missing(self, "touch_user")
@@ -246,6 +259,10 @@ class SyncStoreBase:
     async def aremember(self, key: str, ttl: float) -> bool:
         """Calls :meth:`remember`."""
         return self.remember(key, ttl)
+
+    async def aforget(self, key: str) -> None:
+        """Calls :meth:`forget`."""
+        self.forget(key)
 
     async def atouch_user(self, address: str, when: datetime) -> None:
         """Calls :meth:`touch_user`."""

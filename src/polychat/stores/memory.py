@@ -107,6 +107,11 @@ class MemoryStore(SyncStoreBase):
             _trim(self._keys, self.max_keys, now)
             return True
 
+    def forget(self, key: str) -> None:
+        """Drop ``key`` (see :meth:`Store.forget`)."""
+        with self._lock:
+            self._keys.pop(key, None)
+
     # -- customer activity ---------------------------------------------------------------------
 
     def touch_user(self, address: str, when: datetime) -> None:

@@ -408,6 +408,11 @@ class RedisStore:
         reply: Any = client.set(self._key("seen", key), 1, nx=True, px=_milliseconds(ttl))
         return bool(reply)
 
+    def forget(self, key: str) -> None:
+        """Drop a key recorded by :meth:`remember` (``DEL``)."""
+        client, _ = self._sync()
+        client.delete(self._key("seen", key))
+
     def touch_user(self, address: str, when: datetime) -> None:
         """Record the customer's activity at ``when``; an older time never replaces a newer one.
 
@@ -482,6 +487,11 @@ class RedisStore:
         client, _ = await self._async()
         reply: Any = await client.set(self._key("seen", key), 1, nx=True, px=_milliseconds(ttl))
         return bool(reply)
+
+    async def aforget(self, key: str) -> None:
+        """Async face of :meth:`forget`."""
+        client, _ = await self._async()
+        await client.delete(self._key("seen", key))
 
     async def atouch_user(self, address: str, when: datetime) -> None:
         """Async face of :meth:`touch_user`."""
