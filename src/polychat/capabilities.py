@@ -18,7 +18,9 @@ The ladder, by content kind (the docs' table is generated from :data:`LADDER`):
 ========================  ===========================================================================
 content                   rungs, tried in order
 ========================  ===========================================================================
-``Text`` too long         split at sentence (then word) boundaries into texts that fit
+``Text`` too long         split at paragraph, sentence, then word boundaries into texts that fit,
+                          never inside a grapheme cluster or a link (a link longer than a whole
+                          message ends the ladder)
 ``Buttons``               list picker (rows fit) → quick replies → numbered text; url/call buttons
                           the channel cannot mix → text with the links written out
 ``QuickReplies``          reply buttons (≤ max buttons) → list picker → numbered text
@@ -41,7 +43,6 @@ media with a caption      the media, then the caption as a text (channels withou
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Literal
@@ -51,6 +52,7 @@ from pydantic import Field
 
 from ._menu import ChoiceSource, MenuOption, NumberedMenu, numbered_text
 from ._model import PolychatModel
+from ._text import split_text
 from .content import (
     Button,
     Buttons,
@@ -190,36 +192,6 @@ class Degraded(PolychatModel):
     menu: NumberedMenu | None = None
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Split ``text`` into pieces of at most ``limit`` characters.
-
-    Cuts at sentence ends (``.``, ``!``, ``?``, ``…`` or a newline) where possible, then at spaces,
-    and only as a last resort inside a word. Leading/trailing whitespace of each piece is dropped.
-    """
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    text = text.strip()
-    pieces: list[str] = []
-    while len(text) > limit:
-        window = text[: limit + 1]
-        cut = -1
-        for match in _SENTENCE_END.finditer(window):
-            if match.start() <= limit and match.start() > 0:
-                cut = match.start()
-        if cut <= 0:
-            cut = window.rfind(" ")
-        if cut <= 0:
-            cut = limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
-
-
 def _numbered(prompt: str, options: list[MenuOption], source: ChoiceSource, rule: str) -> Degraded:
     """The numbered-text rung: the choices as ``n. title`` lines, remembered as a menu."""
     menu = NumberedMenu(prompt=prompt, options=options, source=source)
@@ -229,7 +201,12 @@ def _numbered(prompt: str, options: list[MenuOption], source: ChoiceSource, rule
 def _degrade_text(content: Text, caps: Capabilities) -> Degraded | None:
     if len(content.text) <= caps.max_text_length:
         return None
-    parts = split_text(content.text, caps.max_text_length)
+    try:
+        parts = split_text(content.text, caps.max_text_length)
+    except ValueError:  # a link (or one grapheme cluster) longer than a whole message
+        return None
+    if not parts:
+        return None
     return Degraded(
         contents=[Text(text=p, preview_url=content.preview_url) for p in parts],
         rule=f"text.split: text of {len(content.text)} characters split into {len(parts)} "
