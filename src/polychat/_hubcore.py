@@ -309,6 +309,7 @@ class HubCore:
              state: Mapping[str, Any] | None = None,
              last_activity: datetime | None = None,
              window: Literal["check", "ignore"] | None = None,
+             outside_window: Any | Iterable[Any] | None = None,
              now: datetime | None = None) -> Plan:
         """Check the conversation, render (degrading as needed) and return what to send. Pure.
 
@@ -317,11 +318,15 @@ class HubCore:
                 capabilities, the numbered menu on show).
             last_activity: the customer's last activity from the store (the window check).
             window: overrides the hub's window mode for this send.
+            outside_window: what to send instead when the window is closed (a WhatsApp
+                ``Template``); the swap is reported in ``degraded``.
         """
         channel = self.channel_for(address)
-        items = list(content) if isinstance(content, list | tuple) else [content]
+        items = _as_items(content)
         mode = on_unsupported or self.on_unsupported
         state = state or {}
+        all_options = {**channel.conversation_options(state), **(options or {})}
+        swapped: str | None = None
         if (window or self.window) == "check":
             if state.get("closed"):
                 raise RecipientUnreachable(
@@ -329,11 +334,21 @@ class HubCore:
                     channel=channel.name,
                     hint="send nothing until the customer writes again, or pass window='ignore'",
                 )
-            all_options = {**channel.conversation_options(state), **(options or {})}
-            self._check_window(channel, items, now or self.clock(), all_options, last_activity)
-        else:
-            all_options = {**channel.conversation_options(state), **(options or {})}
+            moment = now or self.clock()
+            try:
+                self._check_window(channel, items, moment, all_options, last_activity)
+            except WindowClosed as closed:
+                if outside_window is None:
+                    raise
+                items = _as_items(outside_window)
+                self._check_window(channel, items, moment, all_options, last_activity)
+                kinds = ", ".join(sorted({getattr(i, "kind", "content") for i in items}))
+                end = closed.window_end.isoformat(timespec="seconds") if closed.window_end else "?"
+                swapped = (f"window.outside: the window closed at {end}; sent the outside-window "
+                           f"{kinds} instead")
         plan = Plan(address=address, channel=channel, had_menu=bool(state.get("menu")))
+        if swapped:
+            plan.degraded.append(swapped)
         for item in items:
             self._plan_one(channel, address, item, mode, plan, 0, reply_to, all_options)
         return plan
@@ -510,6 +525,10 @@ class HubCore:
         """Whether a follow-up exchange gave back ``original`` itself (it could not resolve it;
         the original, already recorded, is dispatched as is)."""
         return any(e is original or e == original for e in events)
+
+
+def _as_items(content: Any | Iterable[Any]) -> list[Any]:
+    return list(content) if isinstance(content, list | tuple) else [content]
 
 
 StoreUpdate = tuple[str, tuple[Any, ...], dict[str, Any]]

@@ -123,14 +123,15 @@ class Context(_ContextBase):
 
     async def reply(self, content: Any, *, quote: bool = False,
                     on_unsupported: OnUnsupported | None = None, window: WindowMode | None = None,
-                    **options: Any) -> SendResult:
+                    outside_window: Any | None = None, **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event.
 
         ``options`` are the channel's send options, as for :meth:`AsyncHub.send`.
         """
         return await self.hub.send(self.address, content,
                                    reply_to=self.event.id if quote else None,
-                                   on_unsupported=on_unsupported, window=window, **options)
+                                   on_unsupported=on_unsupported, window=window,
+                                   outside_window=outside_window, **options)
 
     async def mark_read(self) -> SendResult:
         """Mark the event's message (and the ones before it) read.
@@ -158,10 +159,11 @@ class SyncContext(_ContextBase):
 
     def reply(self, content: Any, *, quote: bool = False,
               on_unsupported: OnUnsupported | None = None, window: WindowMode | None = None,
-              **options: Any) -> SendResult:
+              outside_window: Any | None = None, **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to the customer; ``quote=True`` quotes the event."""
         return self.hub.send(self.address, content, reply_to=self.event.id if quote else None,
-                             on_unsupported=on_unsupported, window=window, **options)
+                             on_unsupported=on_unsupported, window=window,
+                             outside_window=outside_window, **options)
 
     def mark_read(self) -> SendResult:
         """Mark the event's message (and the ones before it) read (see :meth:`Context.mark_read`)."""
@@ -344,12 +346,16 @@ class AsyncHub(_HubBase):
     async def send(self, to: Address | str, content: Any | Iterable[Any], *,
                    reply_to: str | None = None,
                    on_unsupported: OnUnsupported | None = None,
-                   window: WindowMode | None = None, **options: Any) -> SendResult:
+                   window: WindowMode | None = None,
+                   outside_window: Any | Iterable[Any] | None = None,
+                   **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to ``to``; returns ids and degrade notes.
 
         ``options`` are the channel's own send options (e.g. Messenger
         ``messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"``; WhatsApp ``callback_data=``).
-        ``window`` overrides the hub's window mode for this send.
+        ``window`` overrides the hub's window mode for this send. ``outside_window`` is what to
+        send instead when the window check finds the window closed (a WhatsApp ``Template``): the
+        hub then sends it and says so in ``SendResult.degraded`` (``window.outside: …``).
 
         Everything is checked and rendered before the first request: the conversation (closed,
         window), the content (degraded or refused). Each message then waits for the channel's
@@ -372,7 +378,8 @@ class AsyncHub(_HubBase):
         checking = (window or self.core.window) == "check"
         last = await _acall(store, "last_user_activity", key) if checking else None
         plan = self.core.plan(address, content, reply_to=reply_to, on_unsupported=on_unsupported,
-                              options=options, state=state, last_activity=last, window=window)
+                              options=options, state=state, last_activity=last, window=window,
+                              outside_window=outside_window)
         _log_degraded(address, plan.degraded)
         ids: list[str] = []
         sent = 0
@@ -563,7 +570,9 @@ class Hub(_HubBase):
     def send(self, to: Address | str, content: Any | Iterable[Any], *,
              reply_to: str | None = None,
              on_unsupported: OnUnsupported | None = None,
-             window: WindowMode | None = None, **options: Any) -> SendResult:
+             window: WindowMode | None = None,
+             outside_window: Any | Iterable[Any] | None = None,
+             **options: Any) -> SendResult:
         """Send ``content`` (one item or a list) to ``to``; see :meth:`AsyncHub.send`."""
         address = Address.parse(to) if isinstance(to, str) else to
         key = str(address)
@@ -572,7 +581,8 @@ class Hub(_HubBase):
         checking = (window or self.core.window) == "check"
         last = store.last_user_activity(key) if checking else None
         plan = self.core.plan(address, content, reply_to=reply_to, on_unsupported=on_unsupported,
-                              options=options, state=state, last_activity=last, window=window)
+                              options=options, state=state, last_activity=last, window=window,
+                              outside_window=outside_window)
         _log_degraded(address, plan.degraded)
         ids: list[str] = []
         sent = 0

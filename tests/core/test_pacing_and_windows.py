@@ -178,6 +178,29 @@ async def test_whatsapp_window_closes_after_24_hours_with_its_end_time(any_store
 
 
 @respx.mock
+async def test_outside_window_content_is_sent_only_when_the_window_is_closed(any_store: Any) -> None:
+    route = respx.post(MESSAGES).mock(return_value=accepted())
+    hub = AsyncHub(make_wa([]), store=any_store)
+    last = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    await hub.handle("whatsapp", inbound(last))
+    shipped = Text("Your order A1001 has shipped")
+    template = Template("order_shipped", "en_US", [
+        {"type": "body", "parameters": [{"type": "text", "text": "A1001"}]}])
+    hub.core.clock = lambda: last + timedelta(hours=2)
+    inside = await hub.send(ADA, shipped, outside_window=template)
+    assert inside.degraded == [] and json.loads(route.calls.last.request.content)["type"] == "text"
+    hub.core.clock = lambda: last + timedelta(hours=30)
+    outside = await hub.send(ADA, shipped, outside_window=template)
+    assert outside.degraded == ["window.outside: the window closed at 2026-11-21T09:30:00+00:00; "
+                                "sent the outside-window template instead"]
+    assert json.loads(route.calls.last.request.content)["template"]["name"] == "order_shipped"
+    with pytest.raises(polychat.WindowClosed):  # a fallback the window does not let through
+        await hub.send(ADA, shipped, outside_window=Text("still free-form"))
+    assert route.call_count == 2
+    await hub.aclose()
+
+
+@respx.mock
 async def test_messenger_human_agent_tag_widens_the_window_to_7_days(any_store: Any) -> None:
     route = respx.post(FB_MESSAGES).mock(return_value=httpx.Response(
         200, json={"recipient_id": "5550001112223334", "message_id": "m_1"}))
