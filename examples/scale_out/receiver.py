@@ -27,6 +27,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
 import polychat
+from polychat.web import DEFAULT_MAX_BODY
 
 from .settings import Settings, channels_from_env
 
@@ -36,7 +37,7 @@ logger = logging.getLogger("polychat.examples.receiver")
 
 JOB_FUNCTION = "handle_event"
 """The name of the worker function that takes the queued events (see ``worker.py``)."""
-MAX_BODY = 4 * 1024 * 1024
+MAX_BODY = DEFAULT_MAX_BODY  # Meta sends at most 3 MB
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._menu import MENU_TTL, NumberedMenu, match_answer, numbered_text
+from ._menu import MENU_TTL, NumberedMenu, match_answer, menu_labels, numbered_text
 from ._model import PolychatModel
 from .address import Address
 from .capabilities import Pace, degrade
@@ -105,14 +105,16 @@ class Plan:
     """The conversation had a menu on show before this send."""
 
     def add_menu(self, menu: NumberedMenu) -> list[Any]:
-        """Number ``menu`` after the menus already in this send; return its text to send."""
+        """Label ``menu`` after the menus already in this send; return its text to send."""
         if not self.menu:
             self.menu_step = len(self.steps)
-        start = len(self.menu) + 1
-        for n, option in enumerate(menu.options, start=start):
-            self.menu.append({"n": n, "id": option.id, "title": option.title,
+        numbers = sum(1 for line in self.menu if str(line["n"]).isdigit())
+        labels = menu_labels(menu.options, numbers_from=numbers + 1,
+                             letters_from=len(self.menu) - numbers)
+        for label, option in zip(labels, menu.options, strict=True):
+            self.menu.append({"n": label, "id": option.id, "title": option.title,
                               "source": menu.source})
-        return [Text(text=numbered_text(menu.prompt, menu.options, start=start))]
+        return [Text(text=numbered_text(menu.prompt, menu.options, labels))]
 
     def state_after(self, sent: int, now: datetime) -> dict[str, Any] | None:
         """The conversation-state update once ``sent`` steps went out (None: nothing to write).
@@ -510,14 +512,13 @@ class HubCore:
 
     def followup(self, event: Event) -> tuple[Channel | None, Exchange | None]:
         """The channel and exchange that resolve ``event`` into other events, if it needs one."""
-        try:
-            channel = self.channel_for(Address(channel=event.channel, account=event.recipient.account,
-                                               user=event.sender.user))
-        except ConfigurationError:
-            try:
-                channel = self.channel_named(event.channel)
-            except ConfigurationError:
-                return None, None
+        # The channel serving the event's business account, else the first of its name (as
+        # channel_for / channel_named pick them; looked up directly: this runs for every event).
+        group = self._channels.get(event.channel)
+        if not group:
+            return None, None
+        account = event.recipient.account
+        channel = next((c for c in group if c.account == account), group[0])
         return channel, channel.followup_exchange(event)
 
     @staticmethod
@@ -537,8 +538,8 @@ StoreUpdate = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 def conversation_key(event: Event) -> str:
     """The store key of the conversation ``event`` belongs to (``str`` of the reply address)."""
-    return str(Address(channel=event.channel, account=event.recipient.account,
-                       user=event.sender.user))
+    # The same text as str(Address(...)), without building a model for every event.
+    return f"{event.channel}:{event.recipient.account}:{event.sender.user}"
 
 
 def _refusal(channel: Channel, feature: str, error: ContentError, *,
@@ -586,8 +587,9 @@ def _utcnow() -> datetime:
 def dedup_key(event: Event) -> str:
     """The de-duplication key of an event.
 
-    Messages and taps key on the platform id; statuses on (message id, status) — or on the
-    watermark and user for watermark statuses; items without an id on a hash of their raw item.
+    Messages and taps key on the platform id (a text's typed answer to a numbered menu keys like
+    the text it was); statuses on (message id, status) — or on the watermark and user for
+    watermark statuses; items without an id on a hash of their raw item.
     """
     prefix = f"{event.channel}:{event.recipient.account}"
     if isinstance(event, MessageStatus):
@@ -595,9 +597,13 @@ def dedup_key(event: Event) -> str:
             return f"{prefix}:status:{event.message_id}:{event.status}"
         mark = event.watermark.isoformat() if event.watermark else event.timestamp.isoformat()
         return f"{prefix}:status:{event.sender.user}:{event.status}:{mark}"
+    if isinstance(event, ChoiceSelected) and event.typed and event.id:
+        return f"{prefix}:message:{event.id}"  # the text it was typed as: one key for both
     if isinstance(event, ChoiceSelected) and event.id:
         # An Apple multi-select list reply is one message with one choice per selected item.
         return f"{prefix}:{event.kind}:{event.id}:{event.choice_id}"
+    if isinstance(event, MessageReceived) and event.id and isinstance(event.content, Text):
+        return f"{prefix}:message:{event.id}"  # a text is always one event per message
     if isinstance(event, MessageReceived) and event.id:
         # One platform message can carry several attachments, each its own event.
         digest = hashlib.sha256(event.content.model_dump_json().encode()).hexdigest()[:16]

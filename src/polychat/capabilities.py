@@ -28,7 +28,8 @@ numbered text answers     "2", "2. Medium" or "medium" come back as ``ChoiceSele
                           original ``choice_id`` (``typed=True``)
 ``ListPicker``            quick replies (≤ max quick replies, no descriptions lost) → carousel of
                           cards with a button to pick each (≤ max cards) → numbered text
-``TimePicker``            list picker of the slots (in the picker's timezone) → numbered text
+``TimePicker``            list picker of the slots (in the picker's timezone) → quick replies of
+                          their start times → numbered text
 ``Carousel``              one image (or text) message per card, its buttons after it
 ``RichLink``              text with the title and the URL, link preview on
 ``Location``              text with the place and a map link
@@ -145,7 +146,8 @@ class Pace(PolychatModel):
     ``rate`` sends per second on average, up to ``burst`` at once (a burst borrows from the
     future: after it, sends go out at ``rate``). ``scope`` says what the bucket counts: every send
     of the business account, or the sends to one recipient. ``kinds``, when set, limits the
-    bucket to those content kinds (Messenger: audio and video have their own, slower limit).
+    bucket to those content kinds (Messenger: audio and video have their own, slower limit);
+    ``skip_kinds`` leaves kinds out.
 
     Example: WhatsApp's pair rate limit is ``Pace.per_recipient(1 / 6, burst=45)``.
     """
@@ -154,6 +156,9 @@ class Pace(PolychatModel):
     rate: float = Field(gt=0)
     burst: int = Field(default=1, ge=1)
     kinds: frozenset[str] | None = None
+    skip_kinds: frozenset[str] = frozenset()
+    """Content kinds that never count against this bucket (WhatsApp's pair limit counts
+    messages, not read receipts or typing indicators)."""
 
     @classmethod
     def per_account(cls, rate: float, *, burst: int | None = None,
@@ -162,13 +167,14 @@ class Pace(PolychatModel):
         return cls(scope="account", rate=rate, burst=burst or max(1, int(rate)), kinds=kinds)
 
     @classmethod
-    def per_recipient(cls, rate: float, *, burst: int = 1) -> Pace:
+    def per_recipient(cls, rate: float, *, burst: int = 1,
+                      skip_kinds: frozenset[str] = frozenset()) -> Pace:
         """A limit on the sends to one recipient."""
-        return cls(scope="recipient", rate=rate, burst=burst)
+        return cls(scope="recipient", rate=rate, burst=burst, skip_kinds=skip_kinds)
 
     def applies_to(self, kind: str) -> bool:
         """Whether a send of content ``kind`` counts against this bucket."""
-        return self.kinds is None or kind in self.kinds
+        return (self.kinds is None or kind in self.kinds) and kind not in self.skip_kinds
 
     def key(self, channel: str, account: str, user: str) -> str:
         """The bucket's store key for a send from ``account`` to ``user`` on ``channel``."""
@@ -334,8 +340,18 @@ def _degrade_time_picker(content: TimePicker, caps: Capabilities) -> Degraded | 
         title = start.strftime("%a %d %b %H:%M")
         description = f"until {end.strftime('%H:%M')} ({content.timezone})"
         items.append(ListItem(id=slot.id, title=title[:24], description=description))
-    return Degraded(contents=[_as_list(content.title, items, "Pick a time")],
-                    rule=f"time_picker.as_list: {len(items)} time slots sent as a list")
+    if _list_fits(items, caps):
+        return Degraded(contents=[_as_list(content.title, items, "Pick a time")],
+                        rule=f"time_picker.as_list: {len(items)} time slots sent as a list")
+    if (caps.supports("quick_replies") and 0 < len(items) <= caps.max_quick_replies
+            and all(len(i.title) <= caps.max_button_title for i in items)):
+        replies = [QuickReply(id=i.id, title=i.title) for i in items]
+        return Degraded(contents=[QuickReplies(text=content.title, replies=replies)],
+                        rule=f"time_picker.as_quick_replies: {len(items)} time slots sent as "
+                        "quick replies (their start times)")
+    options = [MenuOption(id=i.id, title=i.title, description=i.description) for i in items]
+    return _numbered(content.title, options, "time_slot",
+                     f"time_picker.as_text: {len(items)} time slots written as a numbered text")
 
 
 def _degrade_carousel(content: Carousel, caps: Capabilities) -> Degraded | None:

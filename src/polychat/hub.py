@@ -43,6 +43,7 @@ from ._hubcore import (
     is_coroutine,
 )
 from .address import Address
+from .capabilities import Pace
 from .channels._base import Channel
 from .content import MarkRead, Media, Typing
 from .errors import ConfigurationError, PlatformError, PolychatError, RateLimited
@@ -406,12 +407,17 @@ class AsyncHub(_HubBase):
             return
         now = self.core.pace_clock()
         wait = 0.0
+        granted: list[tuple[str, Pace]] = []
         for key, pace in step.paces:
-            wait = max(wait, await _acall(self.core.store, "acquire", key, rate=pace.rate,
-                                          burst=pace.burst, now=now,
-                                          max_wait=self.max_pacing_wait))
-        if wait > self.max_pacing_wait:
-            raise _pacing_refused(step, wait)
+            got = await _acall(self.core.store, "acquire", key, rate=pace.rate,
+                               burst=pace.burst, now=now, max_wait=self.max_pacing_wait)
+            if got > self.max_pacing_wait:  # refused: give back what the others granted
+                for done, done_pace in granted:
+                    await _acall(self.core.store, "release", done, rate=done_pace.rate,
+                                 burst=done_pace.burst)
+                raise _pacing_refused(step, got)
+            granted.append((key, pace))
+            wait = max(wait, got)
         if wait > 0:
             await self.sleep(wait)
 
@@ -472,17 +478,29 @@ class AsyncHub(_HubBase):
             await _acall(self.core.store, "forget", dedup_key(event))
 
     async def _fresh(self, events: Iterable[Event]) -> list[Event]:
+        """The events not seen before, recorded, with the store updates they imply. If the store
+        fails part-way, the keys recorded by this call are given back before the error is raised,
+        so the platform's re-delivery is not taken for a duplicate."""
         store = self.core.store
         out: list[Event] = []
-        for event in events:
-            if not await _acall(store, "remember", dedup_key(event), DEDUP_TTL):
-                continue
-            for name, args, kwargs in self.core.observations(event):
-                await _acall(store, name, *args, **kwargs)
-            if self.core.may_answer_menu(event):
-                state = await _acall(store, "conversation", conversation_key(event))
-                event = self.core.answer_menu(event, state)
-            out.append(event)
+        recorded: list[str] = []
+        try:
+            for event in events:
+                key = dedup_key(event)
+                if not await _acall(store, "remember", key, DEDUP_TTL):
+                    continue
+                recorded.append(key)
+                for name, args, kwargs in self.core.observations(event):
+                    await _acall(store, name, *args, **kwargs)
+                if self.core.may_answer_menu(event):
+                    state = await _acall(store, "conversation", conversation_key(event))
+                    event = self.core.answer_menu(event, state)
+                out.append(event)
+        except BaseException:
+            for key in recorded:
+                with contextlib.suppress(Exception):
+                    await _acall(store, "forget", key)
+            raise
         return out
 
     async def dispatch(self, events: Iterable[Event]) -> None:
@@ -609,11 +627,17 @@ class Hub(_HubBase):
             return
         now = self.core.pace_clock()
         wait = 0.0
+        store = self.core.store
+        granted: list[tuple[str, Pace]] = []
         for key, pace in step.paces:
-            wait = max(wait, self.core.store.acquire(key, rate=pace.rate, burst=pace.burst,
-                                                     now=now, max_wait=self.max_pacing_wait))
-        if wait > self.max_pacing_wait:
-            raise _pacing_refused(step, wait)
+            got = store.acquire(key, rate=pace.rate, burst=pace.burst, now=now,
+                                max_wait=self.max_pacing_wait)
+            if got > self.max_pacing_wait:  # refused: give back what the others granted
+                for done, done_pace in granted:
+                    store.release(done, rate=done_pace.rate, burst=done_pace.burst)
+                raise _pacing_refused(step, got)
+            granted.append((key, pace))
+            wait = max(wait, got)
         if wait > 0:
             self.sleep(wait)
 
@@ -654,16 +678,26 @@ class Hub(_HubBase):
             self.core.store.forget(dedup_key(event))
 
     def _fresh(self, events: Iterable[Event]) -> list[Event]:
+        """See :meth:`AsyncHub._fresh`."""
         store = self.core.store
         out: list[Event] = []
-        for event in events:
-            if not store.remember(dedup_key(event), DEDUP_TTL):
-                continue
-            for name, args, kwargs in self.core.observations(event):
-                _call(store, name, *args, **kwargs)
-            if self.core.may_answer_menu(event):
-                event = self.core.answer_menu(event, store.conversation(conversation_key(event)))
-            out.append(event)
+        recorded: list[str] = []
+        try:
+            for event in events:
+                key = dedup_key(event)
+                if not store.remember(key, DEDUP_TTL):
+                    continue
+                recorded.append(key)
+                for name, args, kwargs in self.core.observations(event):
+                    _call(store, name, *args, **kwargs)
+                if self.core.may_answer_menu(event):
+                    event = self.core.answer_menu(event, store.conversation(conversation_key(event)))
+                out.append(event)
+        except BaseException:
+            for key in recorded:
+                with contextlib.suppress(Exception):
+                    store.forget(key)
+            raise
         return out
 
     def dispatch(self, events: Iterable[Event]) -> None:

@@ -143,3 +143,57 @@ async def test_two_menus_in_one_send_are_numbered_on() -> None:
 def await_view(replies: list[object]) -> str:
     assert replies, "the bot answered nothing"
     return replies[-1].view  # type: ignore[attr-defined,no-any-return]
+
+
+async def test_numeric_titles_are_labelled_with_letters() -> None:
+    hub = AsyncHub(*channels())
+    booked: list[str] = []
+
+    @hub.on(polychat.ChoiceSelected)
+    async def chosen(event: polychat.ChoiceSelected, ctx: polychat.Context) -> None:
+        booked.append(event.choice_id)
+
+    @hub.on(polychat.MessageReceived, text="book")
+    async def ask(event: polychat.MessageReceived, ctx: polychat.Context) -> None:
+        await ctx.reply(Buttons("How many guests?", [Button.reply(f"guests-{n}", n) for n in "246"]))
+
+    sim = Simulator(hub)
+    apple = sim.user("apple")
+    sim.fake("apple").set_device(apple.id, [])  # type: ignore[attr-defined]
+    (menu,) = await apple.says("book")
+    assert "a. 2\nb. 4\nc. 6" in menu.view
+    await apple.says("2")  # the title "2", not the second line
+    await apple.says("c")
+    await apple.says("b. 4")
+    assert booked == ["guests-2", "guests-6", "guests-4"]
+
+
+def test_match_answer_rules() -> None:
+    from polychat._menu import match_answer
+
+    def lines(*titles: str) -> list[dict[str, str]]:
+        return [{"n": str(n), "id": f"id{n}", "title": t, "source": "list"}
+                for n, t in enumerate(titles, start=1)]
+
+    picked = match_answer(lines("5", "10", "20"), "10")
+    assert picked is not None and picked["id"] == "id2"  # no label 10: the title
+    picked = match_answer(lines("Small", "Large"), "(2)")
+    assert picked is not None and picked["id"] == "id2"
+    assert match_answer(lines("2", "4", "6"), "2") is None  # label 2 and title "2": ambiguous
+    assert match_answer(lines("Tea", "Tea"), "tea") is None  # a shared title
+    assert match_answer(lines("Tea", "Coffee"), "3") is None
+    assert match_answer(lines("Tea", "Coffee"), "I would like 2 teas") is None
+
+
+async def test_forget_gives_back_a_typed_answer() -> None:
+    sim = Simulator(shop_bot())
+    apple = sim.user("apple")
+    sim.fake("apple").set_device(apple.id, [])  # type: ignore[attr-defined]
+    await apple.says("hi")
+    envelope = sim.fake("apple").user_text(apple.id, apple.name, "3")
+    request = sim.fake("apple").webhook_request(envelope)
+    _, events = await sim.hub.receive("apple", request)
+    assert isinstance(events[0], polychat.ChoiceSelected) and events[0].typed
+    await sim.hub.forget(events)  # e.g. a queue refused it
+    _, again = await sim.hub.receive("apple", request)
+    assert [e.choice_id for e in again] == ["size-M"]  # type: ignore[attr-defined]

@@ -244,3 +244,61 @@ async def test_apple_close_blocks_sends_until_the_customer_writes(any_store: Any
     await ada.says("back again")
     await hub.send(address, Text("welcome back"))
     assert ada.last.view == "welcome back"
+
+
+@respx.mock
+async def test_a_refused_send_takes_no_token_from_the_other_buckets(any_store: Any) -> None:
+    respx.post(MESSAGES).mock(return_value=accepted())
+    time = FakeTime()
+    account = Pace.per_account(1, burst=10)
+    hub = paced_hub(any_store, [account, Pace.per_recipient(1 / 60)], time, max_pacing_wait=5)
+    await hub.send(ADA, Text("one"))
+    for _ in range(3):
+        with pytest.raises(polychat.RateLimited):
+            await hub.send(ADA, Text("refused by Ada's bucket"))
+    # the account bucket holds exactly one reservation: nine more sends to others go at once
+    for n in range(9):
+        await hub.send(Address(channel="whatsapp", account=PNID, user=f"1650555{n:04d}"), Text("x"))
+    assert time.sleeps == []
+    await hub.aclose()
+
+
+@respx.mock
+async def test_read_receipts_and_typing_do_not_count_against_the_pair_limit(any_store: Any) -> None:
+    respx.post(MESSAGES).mock(return_value=accepted())
+    time = FakeTime()
+    hub = paced_hub(any_store, [p for p in make_wa().pacing if p.scope == "recipient"], time)
+    for n in range(45):
+        await hub.send(ADA, polychat.MarkRead(f"wamid.IN{n}"))
+        await hub.send(ADA, polychat.Typing(on=True, message_id=f"wamid.IN{n}"))
+        await hub.send(ADA, Text("an answer"))
+    assert time.sleeps == []  # 45 messages: the burst, whatever the receipts and indicators
+    await hub.send(ADA, Text("the 46th waits"))
+    assert time.sleeps == [pytest.approx(6.0)]
+    await hub.aclose()
+
+
+class FlakyStore(polychat.MemoryStore):
+    """A store whose activity write fails once (a Redis blip)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail = True
+
+    def touch_user(self, address: str, when: datetime) -> None:
+        if self.fail:
+            self.fail = False
+            raise ConnectionError("store unreachable")
+        super().touch_user(address, when)
+
+
+async def test_a_store_failure_mid_receive_does_not_lose_the_redelivery() -> None:
+    hub = AsyncHub(make_wa([]), store=FlakyStore())
+    seen: list[polychat.Event] = []
+    hub.on(polychat.MessageReceived)(lambda event, ctx: seen.append(event))
+    request = inbound(datetime.now(UTC))
+    with pytest.raises(ConnectionError):
+        await hub.handle("whatsapp", request)
+    await hub.handle("whatsapp", request)  # Meta re-delivers after the 500
+    assert len(seen) == 1
+    await hub.aclose()

@@ -80,7 +80,7 @@ def test_preview_lists_the_numbered_menu_it_would_remember() -> None:
     many = Buttons("Pick", [Button.reply(f"b{n}", f"Option {n}") for n in range(12)])
     preview = hub.preview(USER, many)
     assert preview.degraded[-1].startswith("buttons.as_text")
-    assert preview.menu[0] == {"n": 1, "id": "b0", "title": "Option 0", "source": "button"}
+    assert preview.menu[0] == {"n": "1", "id": "b0", "title": "Option 0", "source": "button"}
     assert len(preview.menu) == 12
 
 

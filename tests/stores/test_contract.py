@@ -190,6 +190,14 @@ async def test_acquire_examples(face: Face) -> None:
     assert await face.acquire("any wait", rate=1, burst=1, now=0.0, max_wait=math.inf) == 1.0
 
 
+async def test_release_gives_back_one_slot(face: Face) -> None:
+    assert [await face.acquire("r", rate=1, burst=1, now=0.0, max_wait=10) for _ in range(2)] == [0.0, 1.0]
+    await face.release("r", rate=1, burst=1)
+    assert await face.acquire("r", rate=1, burst=1, now=0.0, max_wait=10) == 1.0
+    await face.release("nothing-here", rate=1, burst=1)  # no state: nothing to give back
+    assert await face.acquire("nothing-here", rate=1, burst=1, now=0.0, max_wait=10) == 0.0
+
+
 async def test_a_refused_acquire_changes_nothing(face: Face) -> None:
     assert await face.acquire("b", rate=1, burst=1, now=0.0, max_wait=0) == 0.0
     for _ in range(3):

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["SLACK", "Bucket", "acquire", "bucket", "check_max_wait", "check_time", "hold_target"]
+__all__ = ["SLACK", "Bucket", "acquire", "bucket", "check_max_wait", "check_time", "hold_target",
+           "release_target"]
 
 Bucket = tuple[float, float]
 """``(interval, tau)`` of a bucket, in seconds."""
@@ -83,3 +84,7 @@ def hold_target(until: float, tau: float) -> float:
     """The TAT below which a hold until ``until`` lifts a bucket: no grant before ``until``."""
     return until + tau
 
+
+def release_target(stored: float, interval: float) -> float:
+    """The TAT once one reserved slot is given back."""
+    return stored - interval

@@ -176,6 +176,19 @@ class Store(Protocol):
         """Async face of :meth:`hold`."""
         ...
 
+    def release(self, key: str, *, rate: float, burst: int) -> None:
+        """Give back one slot :meth:`acquire` reserved in bucket ``key`` and that will not be used
+        (``TAT -= interval``; nothing when the bucket has no state). Atomic.
+
+        A send drawing from several buckets reserves in each; when a later bucket refuses, the
+        hub gives back the slots the earlier ones granted, so a refused send takes no token.
+        """
+        ...
+
+    async def arelease(self, key: str, *, rate: float, burst: int) -> None:
+        """Async face of :meth:`release`."""
+        ...
+
     # -- cache ---------------------------------------------------------------------------------
 
     def get(self, key: str) -> Any | None:
@@ -248,6 +261,10 @@ class SyncStoreBase:
         """See :meth:`Store.hold`; subclasses implement it."""
         raise _missing(self, "hold")
 
+    def release(self, key: str, *, rate: float, burst: int) -> None:
+        """See :meth:`Store.release`; subclasses implement it."""
+        raise _missing(self, "release")
+
     def get(self, key: str) -> Any | None:
         """See :meth:`Store.get`; subclasses implement it."""
         raise _missing(self, "get")
@@ -288,6 +305,10 @@ class SyncStoreBase:
     async def ahold(self, key: str, *, until: float, rate: float, burst: int) -> None:
         """Calls :meth:`hold`."""
         self.hold(key, until=until, rate=rate, burst=burst)
+
+    async def arelease(self, key: str, *, rate: float, burst: int) -> None:
+        """Calls :meth:`release`."""
+        self.release(key, rate=rate, burst=burst)
 
     async def aget(self, key: str) -> Any | None:
         """Calls :meth:`get`."""

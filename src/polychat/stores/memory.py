@@ -18,8 +18,12 @@ __all__ = ["MemoryStore"]
 _V = TypeVar("_V")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+"""One compact encoder for every value (``json.dumps`` with options builds a new one per call)."""
+
+
 def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _utc(when: datetime) -> datetime:
@@ -199,6 +203,14 @@ class MemoryStore(SyncStoreBase):
             self._buckets.move_to_end(key)
             while len(self._buckets) > self.max_buckets:
                 self._buckets.popitem(last=False)
+
+    def release(self, key: str, *, rate: float, burst: int) -> None:
+        """Give back one reserved slot of bucket ``key`` (see :meth:`Store.release`)."""
+        interval, _ = _pacing.bucket(rate, burst)
+        with self._lock:
+            found = self._buckets.get(key)
+            if found is not None:
+                self._buckets[key] = (_pacing.release_target(found[0], interval), found[1])
 
     # -- cache ---------------------------------------------------------------------------------
 

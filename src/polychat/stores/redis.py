@@ -117,6 +117,16 @@ return string.format("%.17g", wait)
 
 # KEYS[1]: the bucket; ARGV[1]: the target TAT (until + tau); ARGV[2]: TTL in milliseconds for a
 # bucket without state. Raising the TAT by d seconds extends the key's life by d seconds.
+_RELEASE = """
+local stored = redis.call("GET", KEYS[1])
+if not stored then
+    return 0
+end
+local target = tonumber(stored) - tonumber(ARGV[1])
+redis.call("SET", KEYS[1], string.format("%.17g", target), "KEEPTTL")
+return 1
+"""
+
 _HOLD = """
 local target = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
@@ -216,6 +226,7 @@ class _Scripts:
         self.update_conversation: Any = client.register_script(_UPDATE_CONVERSATION)
         self.acquire: Any = client.register_script(_ACQUIRE)
         self.hold: Any = client.register_script(_HOLD)
+        self.release: Any = client.register_script(_RELEASE)
 
 
 @dataclass(frozen=True)
@@ -462,6 +473,12 @@ class RedisStore:
         _, scripts = self._sync()
         scripts.hold(keys=keys, args=args)
 
+    def release(self, key: str, *, rate: float, burst: int) -> None:
+        """Give back one reserved slot of bucket ``key`` (see :meth:`Store.release`)."""
+        interval, _ = _pacing.bucket(rate, burst)
+        _, scripts = self._sync()
+        scripts.release(keys=[self._key("pace", key)], args=[repr(interval)])
+
     def get(self, key: str) -> Any | None:
         """The cached JSON value at ``key``, or None if absent or expired."""
         client, _ = self._sync()
@@ -529,6 +546,12 @@ class RedisStore:
         keys, args = self._hold_args(key, until, rate, burst)
         _, scripts = await self._async()
         await scripts.hold(keys=keys, args=args)
+
+    async def arelease(self, key: str, *, rate: float, burst: int) -> None:
+        """Async face of :meth:`release`."""
+        interval, _ = _pacing.bucket(rate, burst)
+        _, scripts = await self._async()
+        await scripts.release(keys=[self._key("pace", key)], args=[repr(interval)])
 
     async def aget(self, key: str) -> Any | None:
         """Async face of :meth:`get`."""

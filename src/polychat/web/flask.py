@@ -40,7 +40,8 @@ def blueprint(hub: Hub, *, prefix: str = "/webhooks", max_body: int | None = Non
         hub: a sync :class:`~polychat.Hub` (Flask views are blocking).
         prefix: the path the webhook URLs start with (``""`` for the root).
         max_body: the body cap in bytes (default :data:`polychat.web.DEFAULT_MAX_BODY`); a
-            larger body gets 413. Flask's own ``MAX_CONTENT_LENGTH``, if lower, is not applied.
+            larger body gets 413. Flask's own ``MAX_CONTENT_LENGTH``, if set lower, still applies
+            first (Flask answers its own 413).
         name: the blueprint's name (register several hubs under different names).
 
     Raises:

@@ -76,7 +76,8 @@ degraded by the hub (see :mod:`polychat.capabilities`)."""
 
 DEFAULT_PACING: tuple[Pace, ...] = (
     Pace.per_account(80.0),
-    Pace.per_recipient(1 / 6, burst=45),
+    Pace.per_recipient(1 / 6, burst=45, skip_kinds=frozenset({"typing", "mark_read"})),
 )
 """80 messages/s per number (the Cloud API default; raise it after Meta's upgrade to 1,000) and
-the pair rate limit: 1 message per 6 s to one user, bursts of up to 45 borrowing from the future."""
+the pair rate limit: 1 message per 6 s to one user, bursts of up to 45 borrowing from the future
+(read receipts and typing indicators are not messages: they do not count against it)."""
