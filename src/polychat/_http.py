@@ -13,6 +13,11 @@ Set ``RetryPolicy(retry_unsafe=True)`` to retry those too. A connection that cou
 (connect timeout, DNS, refused) never reached the platform and is retried.
 
 URLs are logged with credentials masked; secrets never reach a log record or an exception message.
+
+Redirects: a request whose ``accept`` lists a redirect status (``3xx``) is sent with redirects
+*not* followed, and the ``3xx`` answer goes back to the channel's exchange, which checks the next
+hop's host itself (media downloads, see :mod:`polychat.channels._hosts`). Other requests follow
+redirects as httpx does (it drops ``Authorization`` when the origin changes).
 """
 
 from __future__ import annotations
@@ -97,6 +102,12 @@ def to_httpx(request: HttpRequest) -> httpx.Request:
         headers["Content-Type"] = "application/json"
     return httpx.Request(request.method, request.url, headers=headers,
                          content=request.body_bytes() or None)
+
+
+def follows_redirects(request: HttpRequest) -> bool:
+    """Whether the transport follows ``request``'s redirects: not when its exchange accepts a
+    ``3xx`` answer (it then checks each hop itself)."""
+    return not any(300 <= status < 400 for status in request.accept)
 
 
 def from_httpx(response: httpx.Response) -> HttpResponse:
@@ -193,7 +204,8 @@ class SyncTransport(_Base):
                      extra={"channel": channel.name})
         failure: TemporaryError | None = None
         try:
-            response = self.client.send(to_httpx(request))
+            response = self.client.send(to_httpx(request),
+                                        follow_redirects=follows_redirects(request))
         except httpx.HTTPError as exc:
             failure = _network_error(channel, request, exc, self.retry)
         if failure is not None:
@@ -265,7 +277,8 @@ class AsyncTransport(_Base):
                      extra={"channel": channel.name})
         failure: TemporaryError | None = None
         try:
-            response = await self.client.send(to_httpx(request))
+            response = await self.client.send(to_httpx(request),
+                                              follow_redirects=follows_redirects(request))
         except httpx.HTTPError as exc:
             failure = _network_error(channel, request, exc, self.retry)
         if failure is not None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from ... import _safejson
 from ...capabilities import Capabilities, Pace
 from ...content import AuthRequest, Media, RichLink
 from ...errors import (
@@ -25,8 +26,9 @@ from ...errors import (
     SignatureError,
 )
 from ...events import Event, UnknownEvent
-from ...wire import HttpRequest, HttpResponse, WebhookRequest
+from ...wire import HttpRequest, HttpResponse, WebhookRequest, redact_url
 from .._base import Channel, Exchange, SendOutcome
+from .._hosts import HostPolicy, fetch, normalise_hosts
 from . import crypto
 from .errors import classify
 from .limits import CAPABILITIES, DEFAULT_PACING, LIMITS, MSP_GATEWAY
@@ -39,6 +41,14 @@ SEND_OPTIONS = frozenset({"device_capabilities", "auto_reply", "locale"})
 """Send options Apple takes (see :meth:`AppleMessages.send_exchange`)."""
 
 _DATA_REFS_KEPT = 256
+
+MEDIA_HOSTS: tuple[str, ...] = ("icloud.com", "icloud-content.com", "apple.com")
+"""Host suffixes attachment uploads and downloads may use: the ``upload-url`` and
+``download-url`` Apple's gateway hands out point at iCloud's content servers (MMCS). Apple's docs
+do not list these hosts; add others with ``AppleMessages(media_hosts=[...])``."""
+
+_DRY_UPLOAD = "https://upload.invalid/"
+"""The ``upload-url`` :meth:`AppleMessages.dry_run_response` invents (``.invalid`` never resolves)."""
 
 
 class AppleMessages(Channel):
@@ -56,6 +66,10 @@ class AppleMessages(Channel):
         token_leeway: clock skew tolerated on inbound tokens, in seconds.
         token_max_age: inbound tokens issued longer ago than this are refused, in seconds.
         pacing: outbound rate limits the hub keeps to; none by default (Apple documents none).
+        media_hosts: more host names attachments may be uploaded to and downloaded from, besides
+            iCloud's (:data:`MEDIA_HOSTS`) and ``base_url``'s host; ``"cdn.example.com"`` also
+            allows its subdomains. URLs you give (``Image(url=…)``, ``RichLink.image_url``) may
+            be on any public host; these hosts are allowed there even when private.
 
     Apple does not guarantee delivery order: the hub waits for each send's 200 before the next
     send to the same conversation. Customers' devices declare what they can show in
@@ -78,6 +92,7 @@ class AppleMessages(Channel):
         token_leeway: float = crypto.DEFAULT_LEEWAY,
         token_max_age: float | None = crypto.DEFAULT_MAX_AGE,
         pacing: Sequence[Pace] | None = None,
+        media_hosts: Sequence[str] | None = None,
     ) -> None:
         if not msp_id or not business_id:
             raise ConfigurationError("AppleMessages needs msp_id and business_id")
@@ -95,6 +110,7 @@ class AppleMessages(Channel):
         self.token_max_age = token_max_age
         self._data_refs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.pacing = list(DEFAULT_PACING if pacing is None else pacing)
+        self.media_hosts = normalise_hosts(media_hosts)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -108,8 +124,26 @@ class AppleMessages(Channel):
         """Apple's capabilities (pickers also need the device's ``capability-list``)."""
         return CAPABILITIES
 
+    @property
+    def media_policy(self) -> HostPolicy:
+        """Where Apple's upload and download URLs may point: ``https`` on iCloud's hosts
+        (:data:`MEDIA_HOSTS`) and :attr:`media_hosts`, or ``base_url``'s origin."""
+        return HostPolicy.platform(self.name, self.base_url, MEDIA_HOSTS, self.media_hosts)
+
+    @property
+    def web_policy(self) -> HostPolicy:
+        """Where URLs the business gives (media to attach, rich-link images) may point: any
+        public ``http(s)`` host, never a private or loopback address (unless in
+        :attr:`media_hosts`), checked again on every redirect."""
+        return HostPolicy.public_web(self.name, self.base_url, self.media_hosts)
+
     def _secrets(self) -> list[str]:
-        return [self.secret.get_secret_value(), base64.b64encode(self._key).decode()]
+        key = self._key
+        found = {self.secret.get_secret_value(), base64.b64encode(key).decode().rstrip("="),
+                 base64.urlsafe_b64encode(key).decode().rstrip("="), key.hex(), key.hex().upper()}
+        if key.isascii() and key.decode().isprintable():  # a key typed as text could be echoed
+            found.add(key.decode())
+        return sorted(found, key=len, reverse=True)
 
     def token(self) -> str:
         """A fresh ``Authorization`` JWT: HS256, ``iss`` = MSP id, ``iat`` = now."""
@@ -200,12 +234,17 @@ class AppleMessages(Channel):
         return SendOutcome([message_id])
 
     def _fetch(self, url: str, *, required: bool) -> Exchange:
-        """GET a public URL (not Apple's): its failures are the URL's, not the gateway's."""
-        response = yield HttpRequest("GET", url, accept=_ANY_ERROR)
+        """GET a public URL (not Apple's): its failures are the URL's, not the gateway's.
+
+        The URL and each redirect must pass :attr:`web_policy` (a refusal raises even when the
+        file is optional: a link into a private network is a bug or an attack, not a miss).
+        """
+        response = yield from fetch(self.web_policy, HttpRequest("GET", url, accept=_ANY_ERROR))
         if not response.ok:
             if required:
-                raise PermanentError(f"could not fetch {url}: HTTP {response.status_code}",
-                                     channel=self.name, http_status=response.status_code)
+                raise PermanentError(f"could not fetch {redact_url(url)}: HTTP "
+                                     f"{response.status_code}", channel=self.name,
+                                     http_status=response.status_code)
             return b"", ""
         return response.content, response.headers.get("content-type", "")
 
@@ -251,9 +290,12 @@ class AppleMessages(Channel):
                 isinstance(info.get(k), str) for k in ("upload-url", "mmcs-url", "mmcs-owner")):
             raise PlatformError("Apple preUpload answered without upload-url / mmcs-url / "
                                 "mmcs-owner", channel=self.name, http_status=pre.status_code)
-        uploaded = yield HttpRequest("POST", info["upload-url"],
-                                     {"Content-Type": "application/octet-stream",
-                                      "Content-Length": size}, None, encrypted)
+        upload = HttpRequest("POST", info["upload-url"], {"Content-Type": "application/octet-stream",
+                                                          "Content-Length": size}, None, encrypted)
+        if info["upload-url"].startswith(_DRY_UPLOAD):  # render's stand-in: nothing is sent
+            uploaded = yield upload
+        else:
+            uploaded = yield from fetch(self.media_policy, upload)
         receipt = uploaded.json_body()
         single = receipt.get("singleFile") if isinstance(receipt, dict) else None
         if not isinstance(single, dict) or not isinstance(single.get("fileChecksum"), str):
@@ -285,14 +327,22 @@ class AppleMessages(Channel):
         if not isinstance(info, dict) or not isinstance(info.get("download-url"), str):
             raise PlatformError("Apple preDownload answered without download-url",
                                 channel=self.name, http_status=pre.status_code)
-        blob = yield HttpRequest("GET", info["download-url"])
+        blob = yield from fetch(self.media_policy, HttpRequest("GET", info["download-url"]))
         if size is not None and len(blob.content) != size:
             raise PlatformError(f"the downloaded file has {len(blob.content)} bytes, "
                                 f"Apple said {size}", channel=self.name)
         return crypto.decrypt(blob.content, key)
 
     def media_exchange(self, media: Media) -> Exchange:
-        """Download an inbound attachment: preDownload, GET, check the size, decrypt."""
+        """Download an inbound attachment: preDownload, GET, check the size, decrypt.
+
+        The attachment's MMCS ``url`` from the webhook is only handed to Apple's gateway (in a
+        header of ``preDownload``); the ``download-url`` Apple answers must pass
+        :attr:`media_policy`, and so must every redirect.
+
+        Raises:
+            PermanentError: ``code="media_host"`` for a download URL off the allowed hosts.
+        """
         ref = media.ref or {}
         if not media.url or not ref.get("owner") or not ref.get("key"):
             raise ConfigurationError("this media has no Apple MMCS reference to download")
@@ -331,10 +381,10 @@ class AppleMessages(Channel):
     def dry_run_response(self, request: HttpRequest) -> HttpResponse:
         """Stand-in answers for :meth:`render`: placeholders for what only Apple can give."""
         if request.url.endswith("/v1/preUpload"):
-            urls = {"upload-url": "https://upload.invalid/{upload-url}",
+            urls = {"upload-url": f"{_DRY_UPLOAD}{{upload-url}}",
                     "mmcs-url": "https://mmcs.invalid/{mmcs-url}", "mmcs-owner": "{mmcs-owner}"}
             return HttpResponse(status_code=200, content=json.dumps(urls).encode())
-        if request.url.startswith("https://upload.invalid/"):
+        if request.url.startswith(_DRY_UPLOAD):
             receipt = {"singleFile": {"fileChecksum": "{file-checksum}"}}
             return HttpResponse(status_code=200, content=json.dumps(receipt).encode())
         if request.method == "GET":  # a media URL: render does no I/O, so a stand-in byte
@@ -362,8 +412,8 @@ class AppleMessages(Channel):
                           leeway=self.token_leeway, max_age=self.token_max_age)
         raw = crypto.decompress(request.body, limit=LIMITS["body.inbound"])
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+            body = _safejson.loads(raw)
+        except ValueError as exc:  # UnicodeDecodeError, too deep, NaN… (see polychat._safejson)
             raise MalformedPayload(f"Apple body is not JSON: {exc}") from None
         if not isinstance(body, dict):
             raise MalformedPayload("Apple body is not a JSON object")

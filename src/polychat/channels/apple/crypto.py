@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
+from ... import _safejson
 from ...errors import ConfigurationError, MalformedPayload, SignatureError
 
 __all__ = [
@@ -53,6 +54,8 @@ DEFAULT_LEEWAY = 300
 DEFAULT_MAX_AGE = 3600
 """A token whose ``iat`` is older than this many seconds is refused (Apple sets no ``exp``)."""
 ZERO_IV = bytes(16)
+_INFLATE_STEP = 64 * 1024
+"""Most bytes one inflate step may produce: memory stays near ``limit``, not twice it."""
 
 
 def _b64url(data: bytes) -> str:
@@ -115,10 +118,10 @@ def verify_jwt(token: str, key: bytes, *, audience: str, now: float,
     if len(parts) != 3:
         raise _refused("the token is not a compact JWS (three dot-separated parts)")
     try:
-        header = json.loads(_unb64url(parts[0]))
-        claims = json.loads(_unb64url(parts[1]))
+        header = _safejson.loads(_unb64url(parts[0]))
+        claims = _safejson.loads(_unb64url(parts[1]))
         signature = _unb64url(parts[2]) if parts[2] else b""
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # not base64url, not JSON, or nested too deep (see polychat._safejson)
         raise _refused("the token's parts are not base64url JSON") from None
     if not isinstance(header, dict) or header.get("alg") != "HS256":
         alg = header.get("alg") if isinstance(header, dict) else None
@@ -180,7 +183,7 @@ def decompress(body: bytes, *, limit: int) -> bytes:
         inflater = zlib.decompressobj(wbits=31)
         try:
             while data:
-                chunk = inflater.decompress(data, limit + 1 - len(out))
+                chunk = inflater.decompress(data, min(_INFLATE_STEP, limit + 1 - len(out)))
                 out += chunk
                 if len(out) > limit:
                     raise MalformedPayload(f"gzip body inflates past {limit} bytes (refused)")

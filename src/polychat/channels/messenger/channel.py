@@ -19,7 +19,9 @@ from ...errors import ConfigurationError, PlatformError
 from ...events import Event
 from ...wire import HttpRequest, HttpResponse, WebhookRequest
 from .._base import Channel, Exchange, SendOutcome
+from .._hosts import HostPolicy, fetch, normalise_hosts
 from .._meta import check_signature, decode_json_body, verify_subscription
+from .._meta.media import META_MEDIA_HOSTS
 from .errors import classify
 from .limits import (
     CAPABILITIES,
@@ -59,6 +61,9 @@ class Messenger(Channel):
         pacing: outbound rate limits the hub keeps to (default
             :data:`~polychat.channels.messenger.limits.DEFAULT_PACING`: 300 calls/s per Page, 10/s
             for audio and video); pass ``[]`` to turn pacing off.
+        media_hosts: more host names inbound attachments may be downloaded from, besides Meta's
+            (:data:`~polychat.channels._meta.media.META_MEDIA_HOSTS`) and ``base_url``'s host;
+            ``"cdn.example.com"`` also allows its subdomains. Any other URL is refused.
 
     Recipients are written as the address' user part: a PSID (``"1254459154682919"``), or
     ``"user_ref:<ref>"`` (checkbox / chat plugin), ``"post:<post id>"`` or
@@ -80,6 +85,7 @@ class Messenger(Channel):
         messaging_type: str = "RESPONSE",
         appsecret_proof: bool = True,
         pacing: Sequence[Pace] | None = None,
+        media_hosts: Sequence[str] | None = None,
     ) -> None:
         page_id = str(page_id).strip()
         if not page_id.isdigit():
@@ -99,6 +105,7 @@ class Messenger(Channel):
         self.messaging_type = messaging_type
         self.appsecret_proof = appsecret_proof
         self.pacing = list(DEFAULT_PACING if pacing is None else pacing)
+        self.media_hosts = normalise_hosts(media_hosts)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -111,6 +118,12 @@ class Messenger(Channel):
     def capabilities(self) -> Capabilities:
         """Messenger's capabilities (see :data:`polychat.channels.messenger.limits.CAPABILITIES`)."""
         return CAPABILITIES
+
+    @property
+    def media_policy(self) -> HostPolicy:
+        """Where attachment downloads may go: ``https`` on Meta's hosts and :attr:`media_hosts`,
+        or ``base_url``'s origin (see :mod:`polychat.channels._hosts`)."""
+        return HostPolicy.platform(self.name, self.base_url, META_MEDIA_HOSTS, self.media_hosts)
 
     def auth_query(self) -> dict[str, str]:
         """``access_token`` and, when an app secret is set, ``appsecret_proof`` (query parameters)."""
@@ -197,10 +210,21 @@ class Messenger(Channel):
         return data["attachment_id"]
 
     def media_exchange(self, media: Media) -> Exchange:
-        """Download inbound media from its attachment URL (Meta's CDN; no token needed)."""
+        """Download inbound media from its attachment URL (Meta's CDN; no token is sent).
+
+        The URL comes from a webhook, so it must pass :attr:`media_policy` (Meta's hosts) before
+        it is fetched, and so must every redirect.
+
+        Raises:
+            PermanentError: ``code="media_host"`` for a URL or redirect off the allowed hosts.
+        """
         if not media.url:
             raise ConfigurationError("Messenger media can only be downloaded from its url")
-        response = yield HttpRequest("GET", media.url)
+        return self._download(fetch(self.media_policy, HttpRequest("GET", media.url)), media)
+
+    @staticmethod
+    def _download(request: Exchange, media: Media) -> Exchange:
+        response = yield from request
         return response.content, str(media.mime_type or response.headers.get("content-type") or "")
 
     def classify(self, response: HttpResponse) -> PlatformError:
@@ -253,7 +277,14 @@ def _send_fields(options: Mapping[str, Any], default_type: str) -> dict[str, Any
 
 def _message_ids(response: HttpResponse) -> list[str]:
     data = response.json_body()
-    if isinstance(data, dict) and isinstance(data.get("message_id"), str):
+    if not isinstance(data, dict):
+        # Graph always answers a JSON object: this came from a proxy or was cut short. The message
+        # may have gone out, so this is not retried; the caller must not assume it was not sent.
+        raise PlatformError(f"the send was answered {response.status_code} without a JSON object "
+                            "body: it may have been sent, its message id is unknown",
+                            channel=Messenger.name, retryable=False,
+                            http_status=response.status_code)
+    if isinstance(data.get("message_id"), str):
         return [data["message_id"]]
     return []
 
