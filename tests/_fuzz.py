@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
-__all__ = ["json_paths", "json_values", "mutate", "mutated_fixture"]
+__all__ = ["json_paths", "json_values", "mutate", "mutated_fixture", "webhook_fixtures"]
 
 
 def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -67,3 +68,9 @@ def mutated_fixture(draw: st.DrawFn, fixtures: Mapping[str, Any], junk: st.Searc
         if not mutate(draw, payload, junk, under=under):
             break
     return payload
+
+
+def webhook_fixtures(folder: Path) -> list[Path]:
+    """The webhook payload fixtures of one platform: ``tests/data/<platform>/*.json`` and its
+    ``holdout/`` (other folders there hold other kinds of data)."""
+    return sorted([*folder.glob("*.json"), *folder.glob("holdout/*.json")])

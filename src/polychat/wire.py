@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, PlainSerializer, PlainValidator, WithJsonSchema
 
+from . import _safejson
 from ._model import PolychatModel
 
 __all__ = [
@@ -148,8 +149,8 @@ class HttpResponse(PolychatModel):
     def json_body(self) -> Any:
         """The body parsed as JSON, or ``None`` if it is not JSON."""
         try:
-            return _json.loads(self.content)
-        except (ValueError, UnicodeDecodeError):
+            return _safejson.loads(self.content)
+        except ValueError:  # not JSON, too deep, NaN… (see polychat._safejson)
             return None
 
     @property

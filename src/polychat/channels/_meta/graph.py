@@ -22,7 +22,6 @@ Everything here is pure: it reads plain data and builds exceptions, it never rai
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from polychat import _safejson
 from polychat._redact import redact_text
 from polychat.errors import (
     AuthError,
@@ -249,7 +249,7 @@ def _regain_access(response: HttpResponse) -> float | None:
     if not usage:
         return None
     try:
-        data = json.loads(usage)
+        data = _safejson.loads(usage)
     except ValueError:
         return None
     if not isinstance(data, Mapping):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from ... import _safejson
 from ...errors import MalformedPayload, SignatureError
 from ...wire import WebhookRequest
 
@@ -53,8 +53,8 @@ def decode_json_body(request: WebhookRequest, expected_object: str | None) -> di
     if content_type and content_type != "application/json" and not content_type.endswith("+json"):
         raise MalformedPayload(f"expected an application/json body, got {content_type!r}")
     try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = _safejson.loads(request.body)
+    except ValueError as exc:  # UnicodeDecodeError, too deep, NaN… (see polychat._safejson)
         raise MalformedPayload(f"webhook body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedPayload("webhook body is not a JSON object")
@@ -82,9 +82,13 @@ def verify_subscription(query: Mapping[str, str], verify_token: str | None) -> s
     if query.get("hub.mode") != "subscribe":
         raise SignatureError("hub.mode is not 'subscribe'")
     given = query.get("hub.verify_token") or ""
-    if not hmac.compare_digest(given.encode(), verify_token.encode()):
+    # surrogatepass: a query a framework decoded leniently may hold lone surrogates; they must
+    # fail the comparison, not raise UnicodeEncodeError.
+    if not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), verify_token.encode()):
         raise SignatureError("hub.verify_token does not match")
     challenge = query.get("hub.challenge")
     if challenge is None:
         raise SignatureError("hub.challenge is missing")
+    if not challenge.isprintable():  # Meta's is a number; this also refuses lone surrogates
+        raise SignatureError("hub.challenge is not printable text")
     return challenge

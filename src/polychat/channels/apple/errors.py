@@ -10,6 +10,7 @@ transient, honouring ``Retry-After``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ...errors import (
@@ -33,7 +34,8 @@ def _retry_after(response: HttpResponse) -> float | None:
         seconds = float(value) if value is not None else None
     except ValueError:
         return None
-    return seconds if seconds is not None and seconds >= 0 else None
+    # "inf" and "1e400" parse as floats; a wait nobody can keep is no Retry-After at all.
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _detail(response: HttpResponse) -> str | None:

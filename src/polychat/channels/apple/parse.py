@@ -113,7 +113,6 @@ Malformed input
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -123,6 +122,7 @@ from typing import Any, Final, Literal
 
 from pydantic import ValidationError
 
+from ... import _safejson
 from ...address import Address
 from ...content import Audio, Content, File, Image, Text, Video
 from ...errors import MalformedPayload
@@ -136,6 +136,7 @@ from ...events import (
     TypingChanged,
     UnknownEvent,
 )
+from ...wire import Headers
 from .._json import account as _account
 from .._json import dict_or_none as _dict_or_none
 from .._json import ident as _ident
@@ -235,6 +236,8 @@ def _truthy(value: Any) -> bool:
 
 def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers with lower-case names (string values only), whatever mapping was given."""
+    if isinstance(headers, Headers):  # already str -> str, keyed case-insensitively
+        return {name.lower(): value for name, value in headers.to_dict().items()}
     found: dict[str, str] = {}
     try:
         for name, value in headers.items():
@@ -267,7 +270,11 @@ def parse_capabilities(headers: Mapping[str, str]) -> frozenset[str] | None:
     Returns:
         The upper-cased capability names, or ``None`` when neither header is present.
     """
-    lowered = _lower_headers(headers)
+    return _capabilities(_lower_headers(headers))
+
+
+def _capabilities(lowered: Mapping[str, str]) -> frozenset[str] | None:
+    """:func:`parse_capabilities` of headers whose names are already lower-case."""
     current, older = lowered.get("capability-list"), lowered.get("capabilities")
     if current is None and older is None:
         return None
@@ -343,7 +350,7 @@ class _Message:
             user=_ident(body.get("sourceId")) or _ident(lowered.get("source-id")),
             id=_ident(body.get("id")) or _ident(lowered.get("id")),
             timestamp=timestamp,
-            capabilities=parse_capabilities(headers),
+            capabilities=_capabilities(lowered),
             referral=_referral(body),
         )
 
@@ -763,8 +770,8 @@ def _interactive_data(decoded: Any) -> dict[str, Any] | None:
     """The interactive data inside a ``/v1/decodePayload`` answer, whatever its wrapping."""
     if isinstance(decoded, str | bytes | bytearray):
         try:
-            decoded = json.loads(decoded)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            decoded = _safejson.loads(decoded)
+        except ValueError:
             return None
     if not isinstance(decoded, dict):
         return None
