@@ -19,7 +19,7 @@ from ._menu import MENU_TTL, NumberedMenu, match_answer, menu_labels, numbered_t
 from ._model import PolychatModel
 from .address import Address
 from .capabilities import Pace, degrade
-from .channels._base import Channel, Exchange
+from .channels._base import Channel, Exchange, TemplateCatalog
 from .content import MarkRead, Reaction, Text, Typing
 from .errors import (
     ConfigurationError,
@@ -209,11 +209,15 @@ class HubCore:
         store: Store | None,
         on_unsupported: Literal["degrade", "raise"],
         window: Literal["check", "ignore"],
+        templates: Literal["fetch", "cached", "off"] = "fetch",
     ) -> None:
         if on_unsupported not in ("degrade", "raise"):
             raise ConfigurationError("on_unsupported must be 'degrade' or 'raise'")
         if window not in ("check", "ignore"):
             raise ConfigurationError("window must be 'check' or 'ignore'")
+        if templates not in ("fetch", "cached", "off"):
+            raise ConfigurationError("templates must be 'fetch', 'cached' or 'off'")
+        self.templates = templates
         self.on_unsupported = on_unsupported
         self.window = window
         self.store: Store = store if store is not None else MemoryStore()
@@ -481,7 +485,32 @@ class HubCore:
             if event.capabilities is not None:
                 values["capabilities"] = sorted(event.capabilities)
             updates.append(("update_conversation", (address,), values))
+        for channel in self._channels.get(event.channel, []):
+            catalog = channel.template_catalog()
+            if catalog is not None and catalog.is_change(event):
+                updates.append(("put", (catalog.cache_key, None, 0.0), {}))
         return updates
+
+    def template_checks(self, plan: Plan) -> list[tuple[PlannedSend, TemplateCatalog]]:
+        """The template sends of ``plan`` to check against their channel's approved templates."""
+        if self.templates == "off":
+            return []
+        out = []
+        for step in plan.steps:
+            if getattr(step.content, "kind", None) == "template":
+                catalog = step.channel.template_catalog()
+                if catalog is not None:
+                    out.append((step, catalog))
+        return out
+
+    def catalog_for(self, channel: str, account: str | None) -> tuple[Channel, TemplateCatalog]:
+        """The channel serving ``account`` (or the first of that name) and its template catalog."""
+        target = self.channel_named(channel, account)
+        catalog = target.template_catalog()
+        if catalog is None:
+            raise ConfigurationError(f"{channel} account {target.account} has no template "
+                                     "registry (WhatsApp needs WhatsApp(waba_id=...))")
+        return target, catalog
 
     @staticmethod
     def may_answer_menu(event: Event) -> bool:

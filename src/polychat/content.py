@@ -49,6 +49,7 @@ __all__ = [
     "RichLink",
     "Sticker",
     "Template",
+    "TemplateComponent",
     "Text",
     "TimePicker",
     "TimeSlot",
@@ -395,18 +396,42 @@ class TimePicker(PolychatModel):
         return v
 
 
+class TemplateComponent(PolychatModel):
+    """Base class of typed template components (a header, a body, a button, a carousel…).
+
+    The WhatsApp sub-package defines the concrete ones
+    (:mod:`polychat.channels.whatsapp.templates`); :class:`Template` turns each into the Cloud
+    API component dict it stands for with :meth:`to_wire`, so content stays channel-neutral and
+    JSON round-trippable.
+    """
+
+    def to_wire(self) -> dict[str, Any]:
+        """The Cloud API template component this object stands for, as a JSON-able dict."""
+        raise NotImplementedError(f"{type(self).__name__} does not define to_wire()")
+
+
 class Template(PolychatModel):
     """A pre-approved WhatsApp message template.
 
-    ``components`` are the Cloud API template components as dicts (a list, never a dict), e.g.
-    ``[{"type": "body", "parameters": [{"type": "text", "text": "Ada"}]}]``. ``language`` must be
-    the exact approved locale (``en_US`` and ``en`` are different templates).
+    ``components`` is a list (never a dict) of the Cloud API template components, given as dicts,
+    e.g. ``[{"type": "body", "parameters": [{"type": "text", "text": "Ada"}]}]``, or as typed
+    components (:class:`TemplateComponent` subclasses such as ``TemplateBody``), which are stored
+    as the dicts they stand for. ``language`` must be the exact approved locale (``en_US`` and
+    ``en`` are different templates).
     """
 
     name: str
     language: str
     components: list[dict[str, Any]] = Field(default_factory=list)
+    """The components as Cloud API dicts (typed components are converted on construction)."""
     kind: Literal["template"] = "template"
+
+    @field_validator("components", mode="before")
+    @classmethod
+    def _wire_components(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [c.to_wire() if isinstance(c, TemplateComponent) else c for c in value]
+        return value
 
 
 class Reaction(PolychatModel):

@@ -38,6 +38,10 @@ __all__ = [
     "ReactionReceived",
     "Referral",
     "ReferralInfo",
+    "TemplateCategoryChanged",
+    "TemplateComponentsChanged",
+    "TemplateQualityChanged",
+    "TemplateStatusChanged",
     "TypingChanged",
     "UnknownEvent",
     "ensure_utc",
@@ -232,6 +236,101 @@ class MessageDeleted(Event):
     kind: Literal["deleted"] = "deleted"
 
 
+class TemplateStatusChanged(Event):
+    """A WhatsApp message template changed status (``message_template_status_update``).
+
+    Account-level: no customer is involved, so ``sender`` and ``recipient`` are the business
+    account itself (``Address("whatsapp", <WABA id>, <WABA id>)``) and ``raw`` is the webhook's
+    ``value``. A ``PAUSED`` or ``DISABLED`` template can no longer be sent (Meta answers 132015 /
+    132016): drop cached definitions when one arrives.
+    """
+
+    template_id: str | None = None
+    """Meta's template id (``message_template_id``)."""
+    name: str | None = None
+    """The template's name."""
+    language: str | None = None
+    """The template's locale (``en_US``)."""
+    status: str
+    """The webhook's ``event``: ``APPROVED``, ``REJECTED``, ``PENDING``, ``PAUSED``,
+    ``DISABLED``, ``FLAGGED``, ``REINSTATED``, ``IN_APPEAL``, ``PENDING_DELETION``, ``DELETED``,
+    ``ARCHIVED``, ``LIMIT_EXCEEDED``, ``LOCKED``, ``UNLOCKED``…"""
+    reason: str | None = None
+    """Why (a rejection reason such as ``INCORRECT_CATEGORY``); ``None`` when Meta says ``NONE``."""
+    category: str | None = None
+    """The template's category, when the update names it."""
+    title: str | None = None
+    """``other_info.title`` (e.g. ``FIRST_PAUSE``), when given."""
+    description: str | None = None
+    """``other_info.description`` or ``rejection_info.reason``: what happened, in words."""
+    recommendation: str | None = None
+    """``rejection_info.recommendation``: how to fix a rejected template, when given."""
+    disabled_at: datetime | None = None
+    """``disable_info.disable_date`` of a disabled template (aware UTC)."""
+    kind: Literal["template_status"] = "template_status"
+
+    @field_validator("disabled_at")
+    @classmethod
+    def _utc_disabled(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else ensure_utc(value)
+
+
+class TemplateQualityChanged(Event):
+    """A WhatsApp template's quality rating changed (``message_template_quality_update``).
+
+    Account-level, addressed like :class:`TemplateStatusChanged`. Ratings: ``GREEN``,
+    ``YELLOW``, ``RED``, ``UNKNOWN``; a template rated low may be paused next.
+    """
+
+    template_id: str | None = None
+    name: str | None = None
+    language: str | None = None
+    previous_quality: str | None = None
+    """``previous_quality_score``."""
+    quality: str | None = None
+    """``new_quality_score``."""
+    kind: Literal["template_quality"] = "template_quality"
+
+
+class TemplateCategoryChanged(Event):
+    """A WhatsApp template's category changed, or will (``template_category_update``).
+
+    Account-level, addressed like :class:`TemplateStatusChanged`. With ``correct_category`` set,
+    Meta announces that the template will be recategorised (pricing changes with the category).
+    """
+
+    template_id: str | None = None
+    name: str | None = None
+    language: str | None = None
+    previous_category: str | None = None
+    category: str | None = None
+    """``new_category``: the category now (or the one it is about to become)."""
+    correct_category: str | None = None
+    """The category Meta will move the template to, when announced ahead."""
+    kind: Literal["template_category"] = "template_category"
+
+
+class TemplateComponentsChanged(Event):
+    """A WhatsApp template was edited (``message_template_components_update``).
+
+    Account-level, addressed like :class:`TemplateStatusChanged`; cached definitions of it are
+    stale.
+    """
+
+    template_id: str | None = None
+    name: str | None = None
+    language: str | None = None
+    header: str | None = None
+    """``message_template_title``: the header text."""
+    body: str | None = None
+    """``message_template_element``: the body text."""
+    footer: str | None = None
+    """``message_template_footer``."""
+    buttons: list[dict[str, Any]] = Field(default_factory=list)
+    """``message_template_buttons`` as sent (type, text, url…)."""
+    kind: Literal["template_components"] = "template_components"
+
+
 class UnknownEvent(Event):
     """A well-formed item polychat does not model; everything is in ``raw``.
 
@@ -246,7 +345,8 @@ class UnknownEvent(Event):
 AnyEvent = Annotated[
     MessageReceived | ChoiceSelected | FormSubmitted | MessageStatus | ReactionReceived
     | TypingChanged | ConversationClosed | Referral | OptIn | OptOut | MessageEdited
-    | MessageDeleted | UnknownEvent,
+    | MessageDeleted | TemplateStatusChanged | TemplateQualityChanged | TemplateCategoryChanged
+    | TemplateComponentsChanged | UnknownEvent,
     Field(discriminator="kind"),
 ]
 """Any event, discriminated by ``kind`` (for reading events back from JSON)."""

@@ -35,6 +35,7 @@ from ._http import AsyncTransport, RetryPolicy, SyncTransport
 from ._hubcore import (
     DEDUP_TTL,
     HubCore,
+    Plan,
     PlannedSend,
     Preview,
     SendResult,
@@ -44,7 +45,7 @@ from ._hubcore import (
 )
 from .address import Address
 from .capabilities import Pace
-from .channels._base import Channel
+from .channels._base import Channel, TemplateCatalog
 from .content import MarkRead, Media, Typing
 from .errors import ConfigurationError, PlatformError, PolychatError, RateLimited
 from .events import Event
@@ -60,6 +61,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 OnUnsupported = Literal["degrade", "raise"]
 WindowMode = Literal["check", "ignore"]
+TemplateMode = Literal["fetch", "cached", "off"]
 
 DEFAULT_MAX_PACING_WAIT = 30.0
 """Longest a send waits for its pacing buckets before ``RateLimited`` is raised instead."""
@@ -75,6 +77,12 @@ async def _acall(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
 
 def _call(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     return getattr(store, name)(*args, **kwargs)
+
+
+def _log_templates_unavailable(channel: Channel, error: PolychatError) -> None:
+    logger.warning("could not fetch the approved templates of %s %s: %s (the send is not checked "
+                   "locally; the platform checks it)", channel.name, channel.account, error,
+                   extra={"channel": channel.name})
 
 
 def _pacing_refused(step: PlannedSend, wait: float) -> RateLimited:
@@ -321,6 +329,10 @@ class AsyncHub(_HubBase):
         retry: the retry policy.
         max_pacing_wait: longest a send waits for the channel's rate-limit buckets (its
             ``pacing``, shared through the store) before ``RateLimited`` is raised instead.
+        templates: how ``Template`` sends are checked against the approved definitions, on
+            channels that have a registry (WhatsApp with ``waba_id``): ``"fetch"`` fetches them
+            when the store has none cached, ``"cached"`` checks only against cached ones,
+            ``"off"`` never checks (Meta does, after the request).
 
     Example::
 
@@ -336,8 +348,10 @@ class AsyncHub(_HubBase):
                  transport: httpx.AsyncBaseTransport | None = None,
                  timeout: httpx.Timeout | float | None = None,
                  retry: RetryPolicy | None = None,
-                 max_pacing_wait: float = DEFAULT_MAX_PACING_WAIT) -> None:
-        self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
+                 max_pacing_wait: float = DEFAULT_MAX_PACING_WAIT,
+                 templates: TemplateMode = "fetch") -> None:
+        self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window,
+                            templates=templates)
         self.http = AsyncTransport(transport=transport, timeout=timeout, retry=retry)
         self.max_pacing_wait = max_pacing_wait
         self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
@@ -382,6 +396,7 @@ class AsyncHub(_HubBase):
                               options=options, state=state, last_activity=last, window=window,
                               outside_window=outside_window)
         _log_degraded(address, plan.degraded)
+        await self._check_templates(plan)
         ids: list[str] = []
         sent = 0
         try:
@@ -393,6 +408,7 @@ class AsyncHub(_HubBase):
                                                        on_error=self._feedback(step)) or [])
                     except PolychatError as error:
                         error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
+                        await self._drop_stale_templates(step, error)
                         raise
                     sent += 1
         finally:
@@ -427,6 +443,70 @@ class AsyncHub(_HubBase):
             for name, args, kwargs in self.core.holds(step, error):
                 await _acall(self.core.store, name, *args, **kwargs)
         return hold
+
+    # -- templates -----------------------------------------------------------------------------
+
+    async def _check_templates(self, plan: Plan) -> None:
+        """Check every template send of ``plan`` against the approved definitions (no request
+        goes out if one is refused)."""
+        for step, catalog in self.core.template_checks(plan):
+            definitions = await self._definitions(step.channel, catalog,
+                                                  fetch=self.core.templates == "fetch")
+            if definitions is not None:
+                catalog.check(step.content, definitions)
+
+    async def _definitions(self, channel: Channel, catalog: TemplateCatalog, *, fetch: bool,
+                           refresh: bool = False) -> list[Any] | None:
+        store = self.core.store
+        if not refresh:
+            cached = catalog.load(await _acall(store, "get", catalog.cache_key))
+            if cached is not None or not fetch:
+                return cached
+        try:
+            definitions: list[Any] = await self.http.run(channel, catalog.fetch())
+        except PolychatError as error:
+            if refresh:
+                raise
+            _log_templates_unavailable(channel, error)
+            return None
+        await _acall(store, "put", catalog.cache_key, catalog.dump(definitions), catalog.ttl)
+        return definitions
+
+    async def _drop_stale_templates(self, step: PlannedSend, error: PolychatError) -> None:
+        catalog = step.channel.template_catalog()
+        if catalog is not None and isinstance(error, PlatformError) and catalog.is_stale_error(error):
+            await _acall(self.core.store, "put", catalog.cache_key, None, 0.0)
+
+    async def templates(self, channel: str = "whatsapp", *, account: str | None = None,
+                        refresh: bool = False) -> list[Any]:
+        """The approved (and pending, paused…) templates of a channel's account, from the store's
+        cache or fetched (``refresh=True`` always fetches) — WhatsApp ``TemplateDefinition``s.
+
+        Raises:
+            ConfigurationError: the channel has no template registry (WhatsApp needs ``waba_id``).
+            PlatformError: the fetch failed.
+        """
+        target, catalog = self.core.catalog_for(channel, account)
+        definitions = await self._definitions(target, catalog, fetch=True, refresh=refresh)
+        return definitions or []
+
+    async def create_template(self, definition: Any, *, channel: str = "whatsapp",
+                              account: str | None = None) -> Any:
+        """Submit a template for review (WhatsApp ``POST /{waba-id}/message_templates``); returns
+        the submitted definition with the platform's id and status. The cached list is dropped."""
+        target, catalog = self.core.catalog_for(channel, account)
+        result = await self.http.run(target, catalog.create(definition))
+        await _acall(self.core.store, "put", catalog.cache_key, None, 0.0)
+        return result
+
+    async def delete_template(self, name: str, *, hsm_id: str | None = None,
+                              channel: str = "whatsapp", account: str | None = None) -> bool:
+        """Delete a template (every language of ``name``, or only the one whose id is ``hsm_id``).
+        The cached list is dropped."""
+        target, catalog = self.core.catalog_for(channel, account)
+        done: bool = await self.http.run(target, catalog.delete(name, hsm_id))
+        await _acall(self.core.store, "put", catalog.cache_key, None, 0.0)
+        return done
 
     def _conversation_lock(self, address: Address) -> asyncio.Lock | contextlib.nullcontext[None]:
         """Serialise sends per conversation on channels that do not keep order (Apple)."""
@@ -568,8 +648,10 @@ class Hub(_HubBase):
                  transport: httpx.BaseTransport | None = None,
                  timeout: httpx.Timeout | float | None = None,
                  retry: RetryPolicy | None = None,
-                 max_pacing_wait: float = DEFAULT_MAX_PACING_WAIT) -> None:
-        self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window)
+                 max_pacing_wait: float = DEFAULT_MAX_PACING_WAIT,
+                 templates: TemplateMode = "fetch") -> None:
+        self.core = HubCore(channels, store=store, on_unsupported=on_unsupported, window=window,
+                            templates=templates)
         self.http = SyncTransport(transport=transport, timeout=timeout, retry=retry)
         self.max_pacing_wait = max_pacing_wait
         self.sleep: Callable[[float], Any] = time.sleep
@@ -602,6 +684,7 @@ class Hub(_HubBase):
                               options=options, state=state, last_activity=last, window=window,
                               outside_window=outside_window)
         _log_degraded(address, plan.degraded)
+        self._check_templates(plan)
         ids: list[str] = []
         sent = 0
         try:
@@ -613,6 +696,7 @@ class Hub(_HubBase):
                                                  on_error=self._feedback(step)) or [])
                     except PolychatError as error:
                         error.sent_message_ids = list(ids)  # type: ignore[attr-defined]
+                        self._drop_stale_templates(step, error)
                         raise
                     sent += 1
         finally:
@@ -646,6 +730,59 @@ class Hub(_HubBase):
             for name, args, kwargs in self.core.holds(step, error):
                 _call(self.core.store, name, *args, **kwargs)
         return hold
+
+    # -- templates (see AsyncHub) ----------------------------------------------------------------
+
+    def _check_templates(self, plan: Plan) -> None:
+        for step, catalog in self.core.template_checks(plan):
+            definitions = self._definitions(step.channel, catalog,
+                                            fetch=self.core.templates == "fetch")
+            if definitions is not None:
+                catalog.check(step.content, definitions)
+
+    def _definitions(self, channel: Channel, catalog: TemplateCatalog, *, fetch: bool,
+                     refresh: bool = False) -> list[Any] | None:
+        store = self.core.store
+        if not refresh:
+            cached = catalog.load(store.get(catalog.cache_key))
+            if cached is not None or not fetch:
+                return cached
+        try:
+            definitions: list[Any] = self.http.run(channel, catalog.fetch())
+        except PolychatError as error:
+            if refresh:
+                raise
+            _log_templates_unavailable(channel, error)
+            return None
+        store.put(catalog.cache_key, catalog.dump(definitions), catalog.ttl)
+        return definitions
+
+    def _drop_stale_templates(self, step: PlannedSend, error: PolychatError) -> None:
+        catalog = step.channel.template_catalog()
+        if catalog is not None and isinstance(error, PlatformError) and catalog.is_stale_error(error):
+            self.core.store.put(catalog.cache_key, None, 0.0)
+
+    def templates(self, channel: str = "whatsapp", *, account: str | None = None,
+                  refresh: bool = False) -> list[Any]:
+        """The account's templates, cached or fetched; see :meth:`AsyncHub.templates`."""
+        target, catalog = self.core.catalog_for(channel, account)
+        return self._definitions(target, catalog, fetch=True, refresh=refresh) or []
+
+    def create_template(self, definition: Any, *, channel: str = "whatsapp",
+                        account: str | None = None) -> Any:
+        """Submit a template for review; see :meth:`AsyncHub.create_template`."""
+        target, catalog = self.core.catalog_for(channel, account)
+        result = self.http.run(target, catalog.create(definition))
+        self.core.store.put(catalog.cache_key, None, 0.0)
+        return result
+
+    def delete_template(self, name: str, *, hsm_id: str | None = None,
+                        channel: str = "whatsapp", account: str | None = None) -> bool:
+        """Delete a template; see :meth:`AsyncHub.delete_template`."""
+        target, catalog = self.core.catalog_for(channel, account)
+        done: bool = self.http.run(target, catalog.delete(name, hsm_id))
+        self.core.store.put(catalog.cache_key, None, 0.0)
+        return done
 
     def upload(self, channel: str, media: Media, *, account: str | None = None) -> str:
         """Upload ``media`` without sending it; see :meth:`AsyncHub.upload`."""

@@ -11,7 +11,8 @@ finally return a result. The hubs drive exchanges over httpx; tests drive them w
 from __future__ import annotations
 
 import abc
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -21,7 +22,7 @@ from ..errors import ConfigurationError, PlatformError, RateLimited
 from ..events import Event
 from ..wire import HttpRequest, HttpResponse, WebhookRequest
 
-__all__ = ["Channel", "Exchange", "SendOutcome"]
+__all__ = ["Channel", "Exchange", "SendOutcome", "TemplateCatalog"]
 
 Exchange = Generator[HttpRequest, HttpResponse, Any]
 """A sans-I/O conversation: yields requests, is sent each response, returns its result."""
@@ -29,6 +30,31 @@ Exchange = Generator[HttpRequest, HttpResponse, Any]
 
 class SendOutcome(list[str]):
     """The message ids one send produced (a list of str), in order."""
+
+
+@dataclass(frozen=True)
+class TemplateCatalog:
+    """How a channel's approved message templates are fetched, cached and checked.
+
+    The hub keeps the definitions in its store under ``cache_key`` for ``ttl`` seconds, fetches
+    them with ``fetch()`` (an exchange returning the definitions), and checks every ``Template``
+    against them before sending (``check`` raises ``ContentError`` naming the component). It drops
+    the cached definitions when a send fails for a reason ``is_stale_error`` recognises, or when
+    an event ``is_change`` says they changed. Only WhatsApp has one.
+    """
+
+    cache_key: str
+    ttl: float
+    fetch: Callable[[], Exchange]
+    create: Callable[[Any], Exchange]
+    """Submit a definition for review; the exchange returns the submitted definition."""
+    delete: Callable[[str, str | None], Exchange]
+    """Delete by name (and the platform's template id, or None); the exchange returns True."""
+    dump: Callable[[list[Any]], Any]
+    load: Callable[[Any], list[Any] | None]
+    check: Callable[[Any, list[Any]], Any]
+    is_stale_error: Callable[[PlatformError], bool]
+    is_change: Callable[[Event], bool]
 
 
 class Channel(abc.ABC):
@@ -162,6 +188,11 @@ class Channel(abc.ABC):
         if "template" in self.capabilities.content_kinds:
             return "send an approved Template, or pass window='ignore' to let the platform decide"
         return "wait for the customer to write, or pass window='ignore' to let the platform decide"
+
+    def template_catalog(self) -> TemplateCatalog | None:
+        """The channel's registry of approved templates, or ``None`` (no templates, or not
+        configured: WhatsApp needs its ``waba_id``)."""
+        return None
 
     def pacing_scope(self, error: RateLimited) -> str | None:
         """Which bucket a platform ``RateLimited`` answer should hold back: ``"account"`` (all

@@ -7,6 +7,12 @@ and the authenticated lookaside download. Accepted messages produce status webho
 (sent → delivered → read; reactions only ``sent``); a non-template message to a customer whose
 24-hour window is closed is accepted and then fails asynchronously with 131047, as on the real API.
 Inbound webhooks are real-shaped and signed with the app secret.
+
+Templates: :attr:`FakeWhatsApp.templates` is the account's template registry (see
+:mod:`._templates`). Once it holds templates, template sends are checked against them as Meta
+does (132xxx refusals), the transcript shows the template's text with the parameters filled in,
+its quick-reply buttons can be tapped, and ``GET``/``POST``/``DELETE /{waba-id}/message_templates``
+are served.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import base64
 import hmac
 import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,9 +28,12 @@ import httpx
 
 from ..channels._meta import sign_body
 from ..channels.whatsapp import WhatsApp
+from ..channels.whatsapp._template_text import template_text_wire
+from ..channels.whatsapp.templates import TemplateDefinition
 from ._fake import Choice, FakePlatform, StoredMedia
 from ._graph_rules import GRAPH_PATH, decode_send_body
 from ._render_view import describe_whatsapp
+from ._templates import TemplateRegistry
 from ._whatsapp_rules import Problem, check_send_body, check_upload, error_envelope
 
 if TYPE_CHECKING:
@@ -44,6 +54,44 @@ class FakeWhatsApp(FakePlatform):
     def __init__(self, sim: Simulator, channel: WhatsApp) -> None:
         super().__init__(sim, channel)
         self.wa = channel
+        if channel.waba_id:
+            self.waba_id = channel.waba_id
+        self._templates = TemplateRegistry()
+
+    @property
+    def templates(self) -> TemplateRegistry:
+        """The account's message templates; assign a list of definitions (or Graph dicts) to
+        replace them."""
+        return self._templates
+
+    @templates.setter
+    def templates(self, definitions: Iterable[TemplateDefinition | Mapping[str, Any]]) -> None:
+        self._templates.set(definitions)
+
+    def template_status(self, name: str, status: str, *, language: str | None = None,
+                        reason: str = "NONE") -> None:
+        """Meta changes template ``name``'s status (pauses, disables, approves it…): the registry
+        is updated and a ``message_template_status_update`` webhook is queued per language."""
+        self._templates.set_status(name, status, language)
+        for definition in self._templates:
+            if definition.name == name and language in (None, definition.language):
+                self._queue_template_status(definition, reason)
+
+    def _queue_template_status(self, definition: TemplateDefinition,
+                               reason: str = "NONE") -> None:
+        template_id = definition.id or ""
+        self.sim.queue("whatsapp", self.template_update("message_template_status_update", {
+            "event": definition.status,
+            "message_template_id": int(template_id) if template_id.isdigit() else template_id,
+            "message_template_name": definition.name,
+            "message_template_language": definition.language,
+            "reason": reason}))
+
+    def template_update(self, field: str, value: dict[str, Any]) -> dict[str, Any]:
+        """The webhook envelope of an account-level template change (no ``metadata``)."""
+        return {"object": "whatsapp_business_account", "entry": [{
+            "id": self.waba_id, "time": int(self.sim.now().timestamp()),
+            "changes": [{"field": field, "value": value}]}]}
 
     def next_id(self) -> str:
         """A new wamid."""
@@ -79,6 +127,8 @@ class FakeWhatsApp(FakePlatform):
             return self._messages(request)
         if request.method == "POST" and rest == f"{self.account}/media":
             return self._upload(request)
+        if rest == f"{self.waba_id}/message_templates":
+            return self._message_templates(request)
         if request.method == "GET" and "/" not in rest:
             return self._media_info(rest)
         if request.method == "DELETE" and "/" not in rest and rest in self.media:
@@ -100,6 +150,8 @@ class FakeWhatsApp(FakePlatform):
 
     def _messages(self, request: httpx.Request) -> httpx.Response:
         body, problem = decode_send_body(request.content, check_send_body)
+        if problem is None and body.get("type") == "template":
+            problem = self._templates.check_send(body["template"])
         if problem is not None:
             return self._error(400, problem)
         if body.get("status") == "read":
@@ -125,6 +177,33 @@ class FakeWhatsApp(FakePlatform):
         steps = ["sent"] if kind == "reaction" else ["sent", "delivered", "read"]
         for status in steps:
             self.sim.queue("whatsapp", self._status(sent, user, status))
+
+    def _message_templates(self, request: httpx.Request) -> httpx.Response:
+        query = request.url.query.decode()
+        if request.method == "GET":
+            url = str(request.url).split("?", 1)[0]
+            return httpx.Response(200, json=self._templates.list_page(query, url))
+        if request.method == "POST":
+            answer, problem = self._templates.create(request.content)
+            if problem is not None or answer is None:
+                return self._error(400, problem or Problem(100, "Invalid parameter", "refused"))
+            for created in self._templates:
+                if created.id == answer["id"]:
+                    self._queue_template_status(created)
+            return httpx.Response(200, json=answer)
+        if request.method == "DELETE":
+            problem = self._templates.delete(query)
+            if problem is not None:
+                return self._error(400, problem)
+            return httpx.Response(200, json={"success": True})
+        return self._error(400, Problem(100, f"Unsupported {request.method.lower()} request",
+                                        "message_templates takes GET, POST and DELETE"))
+
+    def _definition(self, body: dict[str, Any]) -> TemplateDefinition | None:
+        template = body.get("template") or {}
+        language = template.get("language") or {}
+        code = language.get("code") if isinstance(language, dict) else None
+        return self._templates.find(str(template.get("name")), str(code))
 
     def _upload(self, request: httpx.Request) -> httpx.Response:
         fields, files = parse_multipart(request)
@@ -189,6 +268,20 @@ class FakeWhatsApp(FakePlatform):
             message["context"] = {"from": self.display_phone_number, "id": reply_to}
         return self._inbound(user, name, message)
 
+    def user_ad_click(self, user: str, name: str, text: str, *, ad_id: str,
+                      headline: str | None = None, body: str | None = None,
+                      ref: str | None = None) -> dict[str, Any]:
+        """A click-to-WhatsApp ad's first message: the pre-filled text with a ``referral``
+        (``source_type: ad``, ``source_id`` = the ad id, a ``ctwa_clid``). WhatsApp ads have no
+        ref parameter, so ``ref`` is not sent."""
+        referral: dict[str, Any] = {
+            "source_url": f"https://fb.me/sim{ad_id[-8:]}", "source_id": ad_id,
+            "source_type": "ad", "headline": headline or "", "body": body or "",
+            "media_type": "image", "image_url": f"https://scontent.whatsapp.net/v/sim-ad-{ad_id}.jpg",
+            "ctwa_clid": f"ARAkSim{self.tick():06d}"}
+        return self._inbound(user, name, {"type": "text", "text": {"body": text},
+                                          "referral": referral})
+
     def user_choice(self, user: str, name: str, sent: SentMessage,
                     choice: Choice) -> dict[str, Any]:
         """A button reply, list reply or template quick-reply webhook."""
@@ -231,12 +324,25 @@ class FakeWhatsApp(FakePlatform):
                                           "reaction": {"message_id": message_id, "emoji": emoji}})
 
     def describe(self, body: dict[str, Any]) -> str:
-        """The customer's view of a send body."""
+        """The customer's view of a send body (a known template's text, filled in)."""
+        definition = self._definition(body) if body.get("type") == "template" else None
+        if definition is not None:
+            return template_text_wire(body["template"], definition)
         return describe_whatsapp(body)
 
     def choices(self, body: dict[str, Any]) -> list[Choice]:
-        """Reply buttons, list rows and template quick replies of a send body."""
-        return whatsapp_choices(body)
+        """Reply buttons, list rows and template quick replies of a send body.
+
+        A known template offers every quick-reply button, titled with its label, its payload
+        being the one sent for it (else the label, as WhatsApp does).
+        """
+        definition = self._definition(body) if body.get("type") == "template" else None
+        if definition is None:
+            return whatsapp_choices(body)
+        payloads = {str(index): payload for payload, _, index in _template_payloads(body)}
+        return [(payloads.get(str(i), button.text or ""), button.text or "", "template")
+                for i, button in enumerate(definition.buttons)
+                if button.type == "QUICK_REPLY" and (button.text or str(i) in payloads)]
 
     def _status(self, sent: SentMessage, user: str, status: str) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -308,6 +414,17 @@ def parse_multipart(request: httpx.Request
     return fields, files
 
 
+def _template_payloads(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(payload, payload, index) of a template send's quick-reply button components."""
+    out = []
+    for comp in (body.get("template") or {}).get("components", []):
+        if comp.get("type") == "button" and str(comp.get("sub_type", "")).lower() == "quick_reply":
+            for param in comp.get("parameters", []):
+                if param.get("type") == "payload":
+                    out.append((param["payload"], param["payload"], str(comp.get("index"))))
+    return out
+
+
 def whatsapp_choices(body: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The tappable choices of a sent body: (id, title, kind) with kind button | list | template."""
     if body.get("type") == "interactive":
@@ -320,11 +437,5 @@ def whatsapp_choices(body: dict[str, Any]) -> list[tuple[str, str, str]]:
             return [(r["id"], r["title"], "list")
                     for s in action.get("sections", []) for r in s.get("rows", [])]
     if body.get("type") == "template":
-        out = []
-        for comp in (body.get("template") or {}).get("components", []):
-            if comp.get("type") == "button" and comp.get("sub_type") == "quick_reply":
-                for param in comp.get("parameters", []):
-                    if param.get("type") == "payload":
-                        out.append((param["payload"], param["payload"], "template"))
-        return out
+        return [(payload, title, "template") for payload, title, _ in _template_payloads(body)]
     return []

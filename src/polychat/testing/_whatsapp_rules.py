@@ -41,10 +41,15 @@ Where the docs and the spec disagree, this module follows the docs (meta.md sect
 - a template button's ``index`` is its position, ``"0"`` to ``"9"`` (an integer is accepted too);
   the spec's pattern ``^[2-6, 11-14]$`` is a broken character class that refuses ``"0"``.
 
-Known simplifications: carousel and voice-call interactive messages get shape checks only; template
-components are limited to ``header``, ``body`` and ``button`` with the spec's button sub-types
-(``quick_reply``, ``url``, ``catalog``); contact phone, email, URL and address types are the spec's
-``HOME`` / ``WORK``.
+Template sends: components ``header``, ``body``, ``button``, ``carousel`` (each card's
+``card_index`` and components checked like the template's own) and ``limited_time_offer``; button
+sub-types ``quick_reply``, ``url``, ``catalog`` (the spec's, read case-insensitively as its own
+example writes ``CATALOG``) and ``copy_code`` (a ``coupon_code`` of at most 15 characters),
+``flow`` and ``mpm`` (an ``action``) from Meta's template guides. Whether a send fits the approved
+template is checked by the fake's template registry, not here.
+
+Known simplifications: carousel and voice-call interactive messages get shape checks only; contact
+phone, email, URL and address types are the spec's ``HOME`` / ``WORK``.
 """
 
 from __future__ import annotations
@@ -627,6 +632,25 @@ def _p_action(r: _Report, obj: dict[str, Any], path: str) -> None:
         _object(r, value, _at(path, "action"))
 
 
+def _p_coupon_code(r: _Report, obj: dict[str, Any], path: str) -> None:
+    _string(r, obj, path, "coupon_code", max_len=_CODE_MAX)
+
+
+def _p_limited_time_offer(r: _Report, obj: dict[str, Any], path: str) -> None:
+    value = _get(r, obj, path, "limited_time_offer", required=True)
+    where = _at(path, "limited_time_offer")
+    if value is _MISSING or (offer := _object(r, value, where)) is None:
+        return
+    _only(r, offer, where, {"expiration_time_ms"})
+    millis = _get(r, offer, where, "expiration_time_ms", required=True)
+    if millis is not _MISSING and (isinstance(millis, bool) or not isinstance(millis, int)):
+        r.add(INVALID_PARAMETER, _at(where, "expiration_time_ms"),
+              f"must be an integer, got {_json_kind(millis)}")
+
+
+_CODE_MAX: Final = 15
+"""Coupon codes are at most 15 characters (Meta's coupon-code template guide)."""
+
 _PARAMETERS: Final[Mapping[str, _Action]] = {
     "text": _p_text,
     "currency": _p_currency,
@@ -637,6 +661,8 @@ _PARAMETERS: Final[Mapping[str, _Action]] = {
     "location": _p_location,
     "payload": _p_payload,
     "action": _p_action,
+    "coupon_code": _p_coupon_code,
+    "limited_time_offer": _p_limited_time_offer,
 }
 _NAMEABLE: Final = frozenset({"text", "currency", "date_time"})
 
@@ -647,8 +673,12 @@ _COMPONENT_PARAMETERS: Final[Mapping[str, frozenset[str]]] = {
     "button:quick_reply": frozenset({"payload"}),
     "button:url": frozenset({"text"}),
     "button:catalog": frozenset({"action"}),
+    "button:copy_code": frozenset({"coupon_code"}),
+    "button:flow": frozenset({"action"}),
+    "button:mpm": frozenset({"action"}),
+    "limited_time_offer": frozenset({"limited_time_offer"}),
 }
-_BUTTON_SUB_TYPES: Final = ("quick_reply", "url", "catalog")
+_BUTTON_SUB_TYPES: Final = ("quick_reply", "url", "catalog", "copy_code", "flow", "mpm")
 
 
 def _template_parameters(r: _Report, items: list[Any], path: str, allowed: frozenset[str],
@@ -695,37 +725,65 @@ def _template(r: _Report, value: Any, path: str) -> None:
         _choice(r, lang, where, "policy", ("deterministic",), required=False)
     components = _field_array(r, obj, path, "components", required=False)
     naming: list[tuple[str, bool]] = []
-    for where, component in _objects(r, components or [], _at(path, "components")):
-        kind = _choice(r, component, where, "type",
-                       ("header", "body", "button", "carousel", "limited_time_offer"))
+    _template_components(r, components or [], _at(path, "components"), naming,
+                         ("header", "body", "button", "carousel", "limited_time_offer"))
+    if len({named for _, named in naming}) > 1:
+        first_named = next(where for where, named in naming if named)
+        r.add(INVALID_PARAMETER, first_named,
+              "named and positional parameters are mixed; use parameter_name on all or none")
+
+
+def _template_components(r: _Report, components: list[Any], path: str,
+                         naming: list[tuple[str, bool]], kinds: tuple[str, ...]) -> None:
+    for where, component in _objects(r, components, path):
+        kind = _choice(r, component, where, "type", kinds)
         if kind is None:
             continue
         if kind == "carousel":
             _only(r, component, where, {"type", "cards"})
-            _field_array(r, component, where, "cards", min_items=1)
+            cards = _field_array(r, component, where, "cards", min_items=1)
+            for card_path, card in _objects(r, cards or [], _at(where, "cards")):
+                _carousel_card(r, card, card_path, naming)
             continue
         if kind == "limited_time_offer":
             _only(r, component, where, {"type", "parameters"})
-            _field_array(r, component, where, "parameters", min_items=1)
+            params = _field_array(r, component, where, "parameters", min_items=1, max_items=1)
+            _template_parameters(r, params or [], _at(where, "parameters"),
+                                 _COMPONENT_PARAMETERS[kind], naming, False)
             continue
         if kind == "button":
             _only(r, component, where, {"type", "sub_type", "index", "parameters"})
-            sub_type = _choice(r, component, where, "sub_type", _BUTTON_SUB_TYPES)
+            sub_type = _string(r, component, where, "sub_type")
+            if sub_type is not None and sub_type.lower() not in _BUTTON_SUB_TYPES:
+                r.add(INVALID_VALUE, _at(where, "sub_type"), "must be one of "
+                      f"{', '.join(sorted(_BUTTON_SUB_TYPES))}; got {sub_type!r}")
+                sub_type = None
             _button_index(r, component, where)
             params = _field_array(r, component, where, "parameters", min_items=1)
             if sub_type is not None and params is not None:
                 _template_parameters(r, params, _at(where, "parameters"),
-                                     _COMPONENT_PARAMETERS[f"button:{sub_type}"], naming, False)
+                                     _COMPONENT_PARAMETERS[f"button:{sub_type.lower()}"], naming,
+                                     False)
             continue
         _only(r, component, where, {"type", "parameters"})
         params = _field_array(r, component, where, "parameters", required=False,
                               min_items=1 if kind == "header" else 0)
         _template_parameters(r, params or [], _at(where, "parameters"),
                              _COMPONENT_PARAMETERS[kind], naming, True)
-    if len({named for _, named in naming}) > 1:
-        first_named = next(where for where, named in naming if named)
-        r.add(INVALID_PARAMETER, first_named,
-              "named and positional parameters are mixed; use parameter_name on all or none")
+
+
+def _carousel_card(r: _Report, card: dict[str, Any], path: str,
+                   naming: list[tuple[str, bool]]) -> None:
+    """One card: ``{"card_index": 0, "components": [header, body?, buttons...]}``."""
+    _only(r, card, path, {"card_index", "components"})
+    index = _get(r, card, path, "card_index", required=True)
+    if index is not _MISSING and (isinstance(index, bool) or not isinstance(index, int)
+                                  or index < 0):
+        r.add(INVALID_PARAMETER, _at(path, "card_index"),
+              f"must be a non-negative integer, got {_json_kind(index)}")
+    components = _field_array(r, card, path, "components", min_items=1)
+    _template_components(r, components or [], _at(path, "components"), naming,
+                         ("header", "body", "button"))
 
 
 # -- the send body (meta.md 4.1, 4.5) ------------------------------------------------------------

@@ -35,6 +35,7 @@ from polychat import (
     RecipientUnreachable,
     SignatureError,
     Sticker,
+    TemplateStatusChanged,
     Text,
     UnknownEvent,
     Video,
@@ -130,7 +131,7 @@ EXPECTED: dict[str, list[type[Event]]] = {
     "status_group": [MessageStatus],
     "value_errors": [UnknownEvent, UnknownEvent],
     "user_preferences": [UnknownEvent],
-    "message_template_status_update": [UnknownEvent],
+    "message_template_status_update": [TemplateStatusChanged],
     "account_update": [UnknownEvent],
     "smb_message_echoes": [UnknownEvent],
     "batch": [MessageReceived, MessageReceived, ReactionReceived, MessageStatus, MessageStatus,
@@ -748,7 +749,9 @@ def test_user_preferences() -> None:
 
 def test_template_status_update() -> None:
     event = one("message_template_status_update")
-    assert event.type == "whatsapp.message_template_status_update"
+    assert isinstance(event, TemplateStatusChanged)  # typed since issue 9
+    assert (event.name, event.language, event.status) == ("order_update", "en_US", "APPROVED")
+    assert event.template_id == "1689556908129832" and event.reason is None
     waba = Address(channel="whatsapp", account=WABA_ID, user=WABA_ID)
     assert event.recipient == waba
     assert event.sender == waba

@@ -41,6 +41,7 @@ from polychat import (
     RecipientUnreachable,
     SignatureError,
     Sticker,
+    TemplateStatusChanged,
     Text,
     UnknownEvent,
     Video,
@@ -114,9 +115,9 @@ EXPECTED: dict[str, list[type[Event]]] = {
                     ChoiceSelected, MessageReceived, ChoiceSelected, MessageReceived],
     "reactions": [ReactionReceived] * 3,
     "unknowns": [UnknownEvent] * 7,
-    "mixed": [MessageReceived, MessageStatus, UnknownEvent, UnknownEvent, UnknownEvent, UnknownEvent,
-              UnknownEvent, UnknownEvent, UnknownEvent, MessageReceived, MessageStatus,
-              UnknownEvent],
+    "mixed": [MessageReceived, MessageStatus, UnknownEvent, UnknownEvent, TemplateStatusChanged,
+              UnknownEvent, UnknownEvent, UnknownEvent, UnknownEvent, MessageReceived,
+              MessageStatus, UnknownEvent],
     "group": [MessageReceived, MessageStatus],
     "timestamps": [MessageReceived] * 3 + [MessageStatus],
     "unicode": [MessageReceived],
@@ -391,8 +392,8 @@ def test_mixed_changes_and_entries() -> None:
     assert stop.raw["value"] == "stop" and resume.raw["value"] == "resume"
 
     waba = Address(channel="whatsapp", account=WABA, user=WABA)
-    assert isinstance(template, UnknownEvent)
-    assert template.type == "whatsapp.message_template_status_update"
+    assert isinstance(template, TemplateStatusChanged)  # typed since issue 9
+    assert template.status == "REJECTED" and template.name == "spring_sale"
     assert template.recipient == template.sender == waba
     assert template.timestamp == at(1750031100)  # the entry's time
     assert template.raw["event"] == "REJECTED"

@@ -30,7 +30,6 @@ __all__ = ["COMPONENT_TYPES", "template_object"]
 
 COMPONENT_TYPES = frozenset({"header", "body", "button", "carousel", "limited_time_offer"})
 """Component types a template SEND carries (a footer has no parameters, so it is never sent)."""
-"""Component ``type`` values a template send may carry."""
 
 _NAMEABLE = frozenset({"text", "currency", "date_time"})
 _LOCALE = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")

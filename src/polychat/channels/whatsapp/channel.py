@@ -11,11 +11,23 @@ from pydantic import SecretStr
 from ...capabilities import Capabilities, Pace
 from ...content import Media
 from ...errors import ConfigurationError, ContentError, PlatformError, RateLimited
-from ...events import Event
+from ...events import (
+    Event,
+    TemplateCategoryChanged,
+    TemplateComponentsChanged,
+    TemplateQualityChanged,
+    TemplateStatusChanged,
+)
 from ...wire import HttpRequest, HttpResponse, WebhookRequest
-from .._base import Channel, Exchange, SendOutcome
+from .._base import Channel, Exchange, SendOutcome, TemplateCatalog
+from .._hosts import HostPolicy, fetch, normalise_hosts
 from .._meta import check_signature, decode_json_body, verify_subscription
-from .errors import classify
+from .._meta.media import META_MEDIA_HOSTS
+from . import _template_admin
+from ._template_admin import TemplateCache
+from ._template_definition import TemplateDefinition
+from ._template_validate import validate as validate_template
+from .errors import classify, is_template_error
 from .limits import CAPABILITIES, DEFAULT_API_VERSION, DEFAULT_PACING, GRAPH_URL, LIMITS
 from .parse import parse_payload
 from .render import build_message, upload_request
@@ -39,6 +51,11 @@ class WhatsApp(Channel):
         pacing: outbound rate limits the hub keeps to (default
             :data:`~polychat.channels.whatsapp.limits.DEFAULT_PACING`: 80 msg/s for the number, the
             pair rate limit per customer); pass ``[]`` to turn pacing off.
+        media_hosts: more host names media may be downloaded from, besides Meta's
+            (:data:`~polychat.channels._meta.media.META_MEDIA_HOSTS`) and ``base_url``'s host;
+            ``"cdn.example.com"`` also allows its subdomains. Any other URL is refused.
+        waba_id: the WhatsApp Business Account id the number belongs to; template management
+            (:meth:`list_templates_exchange`…) uses it unless given one per call.
 
     Example:
         >>> wa = WhatsApp(phone_number_id="106540352242922", access_token="EAAG-fake",
@@ -59,6 +76,8 @@ class WhatsApp(Channel):
         api_version: str = DEFAULT_API_VERSION,
         base_url: str = GRAPH_URL,
         pacing: Sequence[Pace] | None = None,
+        media_hosts: Sequence[str] | None = None,
+        waba_id: str | None = None,
     ) -> None:
         phone_number_id = str(phone_number_id).strip()
         if not phone_number_id or not phone_number_id.isdigit():
@@ -74,6 +93,10 @@ class WhatsApp(Channel):
         self.api_version = api_version
         self.base_url = base_url.rstrip("/")
         self.pacing = list(DEFAULT_PACING if pacing is None else pacing)
+        self.media_hosts = normalise_hosts(media_hosts)
+        if waba_id is not None and not str(waba_id).strip().isdigit():
+            raise ConfigurationError("waba_id must be the numeric WhatsApp Business Account id")
+        self.waba_id = str(waba_id).strip() if waba_id is not None else None
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -99,6 +122,12 @@ class WhatsApp(Channel):
     def graph_url(self, path: str) -> str:
         """``{base_url}/{api_version}/{path}``."""
         return f"{self.base_url}/{self.api_version}/{path.lstrip('/')}"
+
+    @property
+    def media_policy(self) -> HostPolicy:
+        """Where media downloads may go: ``https`` on Meta's hosts and :attr:`media_hosts`, or
+        ``base_url``'s origin (see :mod:`polychat.channels._hosts`)."""
+        return HostPolicy.platform(self.name, self.base_url, META_MEDIA_HOSTS, self.media_hosts)
 
     def auth_headers(self) -> dict[str, str]:
         """The ``Authorization`` header every Graph call carries."""
@@ -168,7 +197,14 @@ class WhatsApp(Channel):
 
     def media_exchange(self, media: Media) -> Exchange:
         """Download inbound media: ``GET /{media-id}`` for a short-lived URL, then GET it with the
-        token. A URL that expired in between (404) is fetched anew once. Returns ``(bytes, mime)``."""
+        token. A URL that expired in between (404) is fetched anew once. Returns ``(bytes, mime)``.
+
+        The URL must pass :attr:`media_policy` (Meta's hosts) before the token is sent to it;
+        each redirect is checked the same way and the token never follows one to another host.
+
+        Raises:
+            PermanentError: ``code="media_host"`` for a URL or redirect off the allowed hosts.
+        """
         if not media.media_id:
             raise ConfigurationError("WhatsApp media can only be downloaded by its media_id")
         media_id = media.media_id
@@ -182,8 +218,8 @@ class WhatsApp(Channel):
             if not isinstance(info, dict) or not isinstance(info.get("url"), str):
                 raise PlatformError("media lookup returned no url", channel=self.name,
                                     http_status=meta.status_code)
-            data = yield HttpRequest(method="GET", url=info["url"], headers=self.auth_headers(),
-                                     accept=frozenset({404}))
+            data = yield from fetch(self.media_policy, HttpRequest(
+                method="GET", url=info["url"], headers=self.auth_headers(), accept=frozenset({404})))
             if data.status_code == 404 and attempt == 0:
                 continue
             if not data.ok:
@@ -195,6 +231,77 @@ class WhatsApp(Channel):
     def classify(self, response: HttpResponse) -> PlatformError:
         """Classify a Cloud API error response (see :mod:`.errors`)."""
         return classify(response)
+
+    # -- templates (management API) ------------------------------------------------------------
+
+    def template_catalog(self) -> TemplateCatalog | None:
+        """The account's approved templates, when ``waba_id`` is configured: the hub caches them
+        (:class:`~.templates.TemplateCache`) and checks every ``Template`` send against them."""
+        if self.waba_id is None:
+            return None
+        waba = self.waba_id
+
+        def is_change(event: Event) -> bool:
+            return (isinstance(event, TemplateStatusChanged | TemplateQualityChanged
+                               | TemplateCategoryChanged | TemplateComponentsChanged)
+                    and event.recipient.account == waba)
+
+        return TemplateCatalog(
+            cache_key=TemplateCache.cache_key(waba), ttl=TemplateCache.DEFAULT_TTL,
+            fetch=self.list_templates_exchange, create=self.create_template_exchange,
+            delete=lambda name, hsm_id: self.delete_template_exchange(name, hsm_id=hsm_id),
+            dump=TemplateCache.dump, load=TemplateCache.load,
+            check=validate_template, is_stale_error=is_template_error, is_change=is_change)
+
+    def _waba(self, waba_id: str | None) -> str:
+        waba = waba_id or self.waba_id
+        if not waba:
+            raise ConfigurationError("template management needs the WhatsApp Business Account id: "
+                                     "WhatsApp(waba_id=...) or waba_id= on the call")
+        return waba
+
+    def list_templates_exchange(self, *, name: str | None = None, status: str | None = None,
+                                limit: int = 100, waba_id: str | None = None) -> Exchange:
+        """List the account's message templates (``GET /{waba-id}/message_templates``, every page).
+
+        Args:
+            name: only this template (all its languages).
+            status: only this status (``"APPROVED"``…).
+            limit: page size; pages are followed until the last.
+            waba_id: the account; default the channel's ``waba_id``.
+
+        Returns (from the exchange):
+            ``list[TemplateDefinition]``.
+
+        Raises:
+            ConfigurationError: no ``waba_id`` anywhere.
+        """
+        return _template_admin.list_templates_exchange(
+            self.graph_url, self.auth_headers(), self._waba(waba_id), name=name, status=status,
+            limit=limit)
+
+    def create_template_exchange(self, definition: TemplateDefinition | Mapping[str, Any], *,
+                                 waba_id: str | None = None) -> Exchange:
+        """Submit a template for review (``POST /{waba-id}/message_templates``).
+
+        Args:
+            definition: a :class:`TemplateDefinition` or the Graph creation body (``name``,
+                ``language``, ``category``, ``components``).
+            waba_id: the account; default the channel's ``waba_id``.
+
+        Returns (from the exchange):
+            The submitted ``TemplateDefinition`` with Meta's ``id``, ``status`` and ``category``.
+        """
+        return _template_admin.create_template_exchange(
+            self.graph_url, self.auth_headers(), self._waba(waba_id), definition)
+
+    def delete_template_exchange(self, name: str, *, hsm_id: str | None = None,
+                                 waba_id: str | None = None) -> Exchange:
+        """Delete a template (``DELETE /{waba-id}/message_templates?name=…[&hsm_id=…]``): every
+        language of ``name``, or only the template whose id is ``hsm_id``. Returns ``True`` on
+        success."""
+        return _template_admin.delete_template_exchange(
+            self.graph_url, self.auth_headers(), self._waba(waba_id), name, hsm_id=hsm_id)
 
     # -- receiving -----------------------------------------------------------------------------
 
@@ -252,7 +359,12 @@ def _uploaded_id(response: HttpResponse) -> str:
 def _message_ids(response: HttpResponse) -> list[str]:
     data = response.json_body()
     if not isinstance(data, dict):
-        return []
+        # Graph always answers a JSON object: this came from a proxy or was cut short. The message
+        # may have gone out, so this is not retried; the caller must not assume it was not sent.
+        raise PlatformError(f"the send was answered {response.status_code} without a JSON object "
+                            "body: it may have been sent, its message id is unknown",
+                            channel=WhatsApp.name, retryable=False,
+                            http_status=response.status_code)
     return [
         str(m["id"]) for m in data.get("messages") or []
         if isinstance(m, dict) and isinstance(m.get("id"), str)

@@ -59,7 +59,8 @@ from polychat.errors import (
 )
 from polychat.wire import HttpResponse
 
-__all__ = ["CHANNEL", "CODES", "classify", "error_from_webhook"]
+__all__ = ["CHANNEL", "CODES", "TEMPLATE_RULES", "classify", "error_from_webhook",
+           "is_template_error"]
 
 CHANNEL = "whatsapp"
 
@@ -151,17 +152,29 @@ CODES: dict[int, ErrorRule] = {
     131008: permanent("a required parameter is missing"),
     131009: permanent("a parameter value is invalid"),
     131051: permanent("the message type is not supported"),
-    132000: permanent("the number of template parameters does not match the template"),
-    132001: permanent("the template does not exist in this language: the template language "
-                      "must be the exact approved locale (e.g. 'en_US', not 'en') and the "
-                      "name must match an approved template"),
-    132005: permanent("the template text with its parameters is too long"),
-    132007: permanent("the template content breaks a format policy"),
-    132008: permanent("a template parameter value is invalid"),
-    132012: permanent("a template parameter has the wrong format"),
-    132015: permanent("the template is paused for low quality: edit it or use another"),
-    132016: permanent("the template is disabled: use another template"),
-    132068: permanent("the Flow is blocked: fix it in WhatsApp Manager"),
+    # Templates (meta.md 4.4): each hint names what to fix. validate() in .templates refuses
+    # these sends before Meta does when the definitions are known (TEMPLATE_RULES below).
+    132000: permanent("the number of parameters does not match the approved template: compare "
+                      "each component (header, body, every dynamic URL/OTP/copy-code button, "
+                      "carousel cards) with its {{n}} variables; templates.validate() names the "
+                      "component"),
+    132001: permanent("the template does not exist in this language, or is not approved: the "
+                      "language must be the exact approved locale (e.g. 'en_US', not 'en'), "
+                      "the name must match, and the status must be APPROVED"),
+    132005: permanent("the template text with its parameters filled in is too long: shorten the "
+                      "parameter values"),
+    132007: permanent("the filled-in template breaks WhatsApp's formatting or content policy: "
+                      "check the parameter values (no policy-breaking text or formatting)"),
+    132008: permanent("a template parameter value is invalid for its type (a currency code or "
+                      "amount, a media link or id): fix that parameter's value"),
+    132012: permanent("a template parameter has the wrong format: e.g. the header is an IMAGE "
+                      "(or VIDEO, DOCUMENT, LOCATION) and the send has text or no header, or a "
+                      "variable got a parameter type it does not take"),
+    132015: permanent("the template is paused for low quality: edit it, or send another "
+                      "template until the pause ends"),
+    132016: permanent("the template is disabled for low quality: send another template (a "
+                      "disabled template cannot be sent again)"),
+    132068: permanent("the Flow is blocked: fix it in WhatsApp Manager before sending it"),
     132069: permanent("the Flow is throttled for low quality: fix it before sending it again"),
     # -- Auth: the token or its permissions.
     0: auth("the app user could not be authenticated: check the access token"),
@@ -186,6 +199,30 @@ CODES: dict[int, ErrorRule] = {
                    "the block lifts (see WhatsApp Manager)"),
 }
 """Every WhatsApp error code polychat knows, with its class, ``retryable`` flag and hint."""
+
+
+TEMPLATE_RULES: dict[int, tuple[str, ...]] = {
+    132000: ("parameter_count", "parameter_format", "parameter_name", "button", "carousel",
+             "components"),
+    132001: ("name", "language", "status"),
+    132012: ("header_format", "parameter_type", "button"),
+    132015: ("status",),
+    132016: ("status",),
+}
+"""Template error codes → the :func:`~.templates.validate` rules (``whatsapp.template.<rule>``)
+that refuse the same sends locally. Meta answering one of these codes for a send that passed
+validation means the cached definitions are stale: fetch them again."""
+
+
+def is_template_error(error: PlatformError) -> bool:
+    """Whether ``error`` is Meta refusing a template send for its template (132000–132016).
+
+    Example:
+        >>> is_template_error(PermanentError("x", channel="whatsapp", code=132001))
+        True
+    """
+    return error.channel == CHANNEL and isinstance(error.code, int) and (
+        132000 <= error.code <= 132016)
 
 
 def classify(response: HttpResponse) -> PlatformError:

@@ -87,8 +87,15 @@ Timestamps
     (``"stop"``/``"resume"``). (They would fit ``OptOut``/``OptIn``; changing that is a
     contract change.)
 
-Other fields (``message_template_status_update``, ``account_update``,
-``smb_message_echoes``, ``calls``, ``history``…)
+Template fields (``message_template_status_update``, ``message_template_quality_update``,
+``template_category_update``, ``message_template_components_update``)
+    One typed event for the ``value`` (:class:`~polychat.events.TemplateStatusChanged`,
+    ``TemplateQualityChanged``, ``TemplateCategoryChanged``, ``TemplateComponentsChanged``; see
+    :mod:`._template_webhooks`), addressed like the placeholders below (the business account as
+    sender), timestamped with the entry's time, ``raw`` = the value. A status update without
+    ``event`` falls back to ``UnknownEvent``.
+
+Other fields (``account_update``, ``smb_message_echoes``, ``calls``, ``history``…)
     ``UnknownEvent(type="whatsapp.<field>")``: one per element of the value's item arrays
     (:data:`ITEM_ARRAYS`: ``message_echoes``, ``calls``, ``history``…), or one for the
     whole ``value`` when it has none. Echoes take the customer from ``to`` (they are the
@@ -112,15 +119,15 @@ Malformed input
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar, cast
 
 from pydantic import ValidationError
 
+from polychat import _safejson
 from polychat.address import Address
 from polychat.content import (
     Audio,
@@ -155,6 +162,7 @@ from .._json import epoch_time
 from .._json import ident as _ident
 from .._json import list_at as _list
 from .._json import string as _str
+from ._template_webhooks import TEMPLATE_FIELDS, template_event
 from .errors import error_from_webhook
 
 __all__ = ["ITEM_ARRAYS", "MALFORMED", "NO_TIME", "NO_USER", "parse_payload"]
@@ -215,6 +223,10 @@ class _Scope:
     waba_id: str | None
     entry_time: datetime | None
     contacts: tuple[dict[str, Any], ...] = ()
+    by_id: dict[str, int] = field(default_factory=dict)
+    """Position of the first contact whose ``wa_id`` or ``user_id`` is the key."""
+    by_user_id: dict[str, int] = field(default_factory=dict)
+    """Position of the first contact whose ``user_id`` is the key."""
 
     @classmethod
     def of_entry(cls, waba_id: str | None, entry_time: datetime | None) -> _Scope:
@@ -231,7 +243,17 @@ class _Scope:
         business = Address(channel=CHANNEL, account=account,
                            user=display or phone_id or self.business.user)
         contacts = tuple(c for c in _list(value, "contacts") if isinstance(c, dict))
-        return _Scope(account, business, self.waba_id, self.entry_time, contacts)
+        by_id: dict[str, int] = {}
+        by_user_id: dict[str, int] = {}
+        for position, contact in enumerate(contacts):  # one pass: lookups stay O(1) per item
+            wa_id, user_id = _ident(contact.get("wa_id")), _ident(contact.get("user_id"))
+            for ident in (wa_id, user_id):
+                if ident is not None:
+                    by_id.setdefault(ident, position)
+            if user_id is not None:
+                by_user_id.setdefault(user_id, position)
+        return _Scope(account, business, self.waba_id, self.entry_time, contacts, by_id,
+                      by_user_id)
 
     @property
     def placeholder_user(self) -> str:
@@ -246,21 +268,16 @@ class _Scope:
 
     def wa_id_for(self, user_id: str | None) -> str | None:
         """The ``wa_id`` of the contact whose ``user_id`` is ``user_id``, when it has one."""
-        if user_id is None:
-            return None
-        for contact in self.contacts:
-            if _ident(contact.get("user_id")) == user_id:
-                return _ident(contact.get("wa_id"))
-        return None
+        position = None if user_id is None else self.by_user_id.get(user_id)
+        return None if position is None else _ident(self.contacts[position].get("wa_id"))
 
     def name_for(self, ids: Iterable[str | None]) -> str | None:
         """``profile.name`` of the contact matching one of ``ids``, else of the single contact
         when that contact names no id (a contact with another id is someone else: a group
         status beside a member's message must not take the member's name)."""
-        wanted = {i for i in ids if i}
-        for contact in self.contacts:
-            if wanted & {_ident(contact.get("wa_id")), _ident(contact.get("user_id"))}:
-                return _str(_dict(contact, "profile"), "name")
+        found = [self.by_id[i] for i in ids if i and i in self.by_id]
+        if found:
+            return _str(_dict(self.contacts[min(found)], "profile"), "name")
         if len(self.contacts) == 1 and _first(self.contacts[0], "wa_id", "user_id") is None:
             return _str(_dict(self.contacts[0], "profile"), "name")
         return None
@@ -332,6 +349,12 @@ def _parse_change(entry_scope: _Scope, change: Any) -> list[Event]:
     if not isinstance(field, str) or not field or not isinstance(value, dict):
         return [_malformed(entry_scope, change)]
     scope = entry_scope.with_value(value)
+    if field in TEMPLATE_FIELDS and not ITEM_ARRAYS.intersection(value):
+        template = template_event(field, value, sender=scope.customer(None),
+                                  recipient=scope.business,
+                                  timestamp=scope.entry_time or NO_TIME)
+        if template is not None:
+            return [template]
     events: list[Event] = []
     found = False
     for key, items in value.items():
@@ -499,8 +522,8 @@ def _form_data(reply: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(raw, str):
         return {}
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
+        data = _safejson.loads(raw)
+    except ValueError:
         return {"response_json": raw}
     return data if isinstance(data, dict) else {"response_json": raw}
 
