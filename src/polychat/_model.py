@@ -45,4 +45,6 @@ class PolychatModel(BaseModel):
                 if name in data:
                     raise TypeError(f"{type(self).__name__}() got two values for {name!r}")
                 data[name] = value
-        super().__init__(**data)
+        # What BaseModel.__init__ does, minus its extra call frame: models are built for every
+        # inbound event, and this keeps the same validation (mode="after" validators return self).
+        self.__pydantic_validator__.validate_python(data, self_instance=self)

@@ -29,6 +29,7 @@ __all__ = [
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_SECONDS: Final = Decimal(253402300799)  # 9999-12-31T23:59:59Z, the last datetime
+_MAX_MICROS: Final = 253402300799 * 1_000_000
 _TRUE_WORDS: Final = ("true", "1")
 
 
@@ -114,6 +115,14 @@ def epoch_time(value: Any, *, millis_from: Decimal) -> datetime | None:
         The time, or ``None`` for a value that is not a finite non-negative number or lies beyond
         the last datetime (year 9999).
     """
+    if type(value) is int or (type(value) is str and len(value) <= 18 and value.isascii()
+                              and value.isdigit()):
+        # The common case (whole seconds or milliseconds), without Decimal: same result.
+        whole = int(value)
+        if whole < 0:
+            return None
+        micros = whole * 1000 if whole >= millis_from else whole * 1_000_000
+        return None if micros > _MAX_MICROS else _EPOCH + timedelta(microseconds=micros)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
     try:
