@@ -456,6 +456,11 @@ class FakeApple(FakePlatform):
         """A text message (``reply_to`` is ignored: Apple has no quoted replies)."""
         return self._inbound(user, "text", body=text, locale="en_US")
 
+    def user_link(self, user: str, name: str, ref: str, text: str) -> dict[str, Any]:
+        """An entry-point URL with ``biz-intent-id=ref``: the customer's first message, ``text``,
+        carries the intent in its ``intent`` field."""
+        return self._inbound(user, "text", body=text, locale="en_US", intent=ref)
+
     def user_choice(self, user: str, name: str, sent: SentMessage,
                     choice: Choice) -> dict[str, Any]:
         """The reply to a list picker (by reference), a time picker or a quick reply."""

@@ -154,3 +154,23 @@ class FakePlatform(abc.ABC):
             ValueError: the platform has no close (the default).
         """
         raise ValueError(f"{self.name} has no close")
+
+    def user_ad_click(self, user: str, name: str, text: str, *, ad_id: str,
+                      headline: str | None = None, body: str | None = None,
+                      ref: str | None = None) -> dict[str, Any]:
+        """The customer taps a click-to-chat ad and sends the ``text`` it pre-fills; the
+        message carries the ad's referral. Only Meta's platforms have such ads.
+
+        Raises:
+            ValueError: the platform has no click-to-chat ads (the default).
+        """
+        raise ValueError(f"{self.name} has no click-to-chat ads")
+
+    def user_link(self, user: str, name: str, ref: str, text: str) -> dict[str, Any]:
+        """The customer opens a link to the business that carries ``ref`` (an m.me link, an
+        Apple entry point); platforms that need a message to start send ``text`` with it.
+
+        Raises:
+            ValueError: the platform's links carry no ref (the default).
+        """
+        raise ValueError(f"{self.name} links carry no ref")

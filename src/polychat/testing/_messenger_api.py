@@ -218,6 +218,30 @@ class FakeMessenger(FakePlatform):
             message["reply_to"] = {"mid": reply_to}
         return self.envelope(self._item(user, message=message))
 
+    def user_ad_click(self, user: str, name: str, text: str, *, ad_id: str,
+                      headline: str | None = None, body: str | None = None,
+                      ref: str | None = None) -> dict[str, Any]:
+        """A click-to-Messenger ad's first message: the text with a ``message.referral``
+        (``source: ADS``, the ad id, its ``ref`` if any, the ad title in ``ads_context_data``)."""
+        self.user_wrote(user)
+        referral: dict[str, Any] = {"ad_id": ad_id, "source": "ADS", "type": "OPEN_THREAD"}
+        if ref:
+            referral["ref"] = ref
+        context: dict[str, Any] = {"photo_url": f"{CDN}sim-ad-{ad_id}.jpg",
+                                   "post_id": f"{self.account}_{ad_id[-8:]}"}
+        if headline:
+            context["ad_title"] = headline
+        referral["ads_context_data"] = context
+        return self.envelope(self._item(user, message={
+            "mid": self.next_mid(), "text": text, "referral": referral}))
+
+    def user_link(self, user: str, name: str, ref: str, text: str) -> dict[str, Any]:
+        """An m.me link with ``?ref=`` opened in an existing thread: a standalone ``referral``
+        item (``source: SHORTLINK``); nothing is typed, so ``text`` is not sent."""
+        self.user_wrote(user)
+        return self.envelope(self._item(user, referral={
+            "ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"}))
+
     def user_choice(self, user: str, name: str, sent: SentMessage,
                     choice: Choice) -> dict[str, Any]:
         """A quick-reply message or a postback webhook."""

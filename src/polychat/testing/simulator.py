@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from ..address import Address
 from ..wire import WebhookResponse
 from ._apple_api import FakeApple
 from ._fake import FakePlatform
@@ -259,6 +260,11 @@ class SimulatedUser:
         return self.fake.channel.name
 
     @property
+    def address(self) -> Address:
+        """The conversation's address, as the hub sends to it (``channel:account:user``)."""
+        return Address(channel=self.channel, account=self.fake.account, user=self.id)
+
+    @property
     def inbox(self) -> list[SentMessage]:
         """Every message the business sent to this user, in order."""
         return [m for m in self.sim.sent
@@ -321,3 +327,27 @@ class SimulatedUser:
     async def closes(self) -> list[SentMessage]:
         """Close (delete) the conversation, where the platform has that (Apple ``close``)."""
         return await self._act(self.fake.user_close(self.id, self.name))
+
+    async def clicks_ad(self, ad_id: str, *, text: str = "Hi! Can I get more info on this?",
+                        headline: str | None = None, body: str | None = None,
+                        ref: str | None = None) -> list[SentMessage]:
+        """Tap a click-to-chat ad and send the message it pre-fills (WhatsApp, Messenger).
+
+        The bot gets a ``MessageReceived`` whose ``referral`` names the ad (``ad_id``, the
+        ``headline``; on Messenger the ad's ``ref`` too).
+
+        Raises:
+            ValueError: the platform has no click-to-chat ads (Apple).
+        """
+        return await self._act(self.fake.user_ad_click(self.id, self.name, text, ad_id=ad_id,
+                                                       headline=headline, body=body, ref=ref))
+
+    async def opens_link(self, ref: str, *, text: str = "Hello") -> list[SentMessage]:
+        """Open a link to the business carrying ``ref``: on Messenger an m.me link (a
+        standalone ``Referral`` event, nothing typed); on Apple an entry point with
+        ``biz-intent-id`` (the first message, ``text``, has ``referral.ref`` = the intent).
+
+        Raises:
+            ValueError: the platform's links carry no ref (WhatsApp).
+        """
+        return await self._act(self.fake.user_link(self.id, self.name, ref, text))
