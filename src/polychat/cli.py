@@ -1,5 +1,9 @@
-"""The ``polychat`` command: ``demo`` plays a shop conversation on the simulator; ``simulate``
-lets you chat with a bot there; ``send`` sends one real text; ``verify`` checks a saved webhook.
+"""The ``polychat`` command: a demo, a chat simulator, pre-live checks and real sends.
+
+``demo`` plays a shop conversation on the simulator; ``simulate`` lets you chat with a bot there
+(in-process, or your own running bot with ``--url``); ``send`` sends real messages; ``verify``
+checks a configuration before going live; ``verify-webhook`` checks a saved webhook's signature
+offline. Every command is described in ``docs/cli.md``.
 
 ``polychat demo`` loads ``examples/order_bot.py`` (shipped in the package), builds ONE hub over
 every simulated channel with obviously fake credentials, and plays the same scripted customer
@@ -177,8 +181,8 @@ def _statuses(sim: Any, webhooks: list[Any]) -> str:
     return "statuses: " + ", ".join(f"{n} {s}" for s, n in counts.items()) if counts else ""
 
 
-def verify(args: argparse.Namespace, out: Any = None) -> int:
-    """``polychat verify``: check a saved webhook's signature (Meta) or JWT (Apple) offline.
+def verify_webhook(args: argparse.Namespace, out: Any = None) -> int:
+    """``polychat verify-webhook``: check a saved webhook's signature (Meta) or JWT (Apple) offline.
 
     Secrets are read from environment variables, never from the command line (which other users
     of the machine can see).
@@ -216,95 +220,132 @@ def verify(args: argparse.Namespace, out: Any = None) -> int:
 
 
 async def simulate(bot_path: str | None, channel: str, *, lines: Any = None,
-                   out: Any = None) -> int:
-    """``polychat simulate``: chat with a bot on the simulator, as the customer, line by line.
+                   out: Any = None, plain: bool | None = None) -> int:
+    """``polychat simulate CHANNEL [--bot PATH]``: chat with a bot module on the in-process
+    simulator, as the customer, line by line.
 
-    A plain line is a text message; ``/tap <id or title>`` taps a button, quick reply, list row or
-    time slot; ``/photo`` sends a photo; ``/close`` closes the chat (Apple); ``/quit`` ends.
+    A plain line is a text message; ``#N`` taps choice ``N`` (choices are numbered on screen);
+    ``/tap <id or title>``, ``/image [PATH]``, ``/location LAT LON``, ``/react EMOJI``, ``/close``
+    (Apple), ``/help`` and ``/quit`` do what they say (see :mod:`polychat._cli_simulate`).
     """
-    from .testing import Simulator, SimulatorError
+    from ._cli_simulate import run_in_process
 
-    write = (out or sys.stdout).write
     bot = load_bot(bot_path)
     chosen = [c for c in demo_channels() if c.name == channel]
     if not chosen:
-        write(f"no simulated channel {channel!r} (is polychat[apple] installed?)\n")
+        (out or sys.stdout).write(f"no simulated channel {channel!r} (is polychat[apple] "
+                                  "installed?)\n")
         return 2
-    hub = bot.create_hub(*chosen)
-    sim = Simulator(hub)
-    customer = sim.user(channel, name="Ada Lovelace")
-    write(f"chatting with {Path(bot.__file__ or 'bot').name} on the simulated {channel}; "
-          "/tap <choice>, /photo, /close, /quit\n")
-    try:
-        for raw in lines if lines is not None else sys.stdin:
-            line = raw.strip()
-            if not line:
-                continue
-            if line == "/quit":
-                break
-            try:
-                if line.startswith("/tap "):
-                    replies = await customer.taps(line[5:].strip())
-                elif line == "/photo":
-                    replies = await customer.sends_image()
-                elif line == "/close":
-                    replies = await customer.closes()
-                else:
-                    replies = await customer.says(line)
-            except SimulatorError as error:
-                write(f"   ! {error}\n")
-                continue
-            for reply in replies:
-                write(_indent(reply.view, "🏪 ◂ ") + "\n")
-    finally:
-        await hub.aclose()
-    return 0
+    return await run_in_process(bot.create_hub(*chosen), channel,
+                                bot_name=Path(bot.__file__ or "bot").name, lines=lines, out=out,
+                                plain=plain)
+
+
+def verify(args: argparse.Namespace, out: Any = None) -> int:
+    """``polychat verify``: check each channel's configuration before going live; print a
+    checklist (✓ ok, ! warning, ✗ failure). Returns 0 without failures, 1 with, 2 if nothing is
+    configured. Credentials come from the environment (see :mod:`polychat._verify`)."""
+    import os
+
+    from ._cli_output import make_output
+    from ._verify import ENV, verify_channel
+
+    output = make_output(out, plain=args.plain)
+    names = args.channels or [n for n, keys in ENV.items() if any(os.environ.get(k) for k in keys)]
+    if not names:
+        output.line("nothing to verify: set the POLYCHAT_* variables of a channel (see "
+                    "`polychat verify --help`), or name one with --channel")
+        return 2
+    failed = False
+    for name in names:
+        checks = verify_channel(name, os.environ)
+        failed = failed or any(c.status == "fail" for c in checks)
+        output.checklist(f"polychat verify — {name}", checks)
+    ready = "some items need fixing before going live" if failed else "ready to go live"
+    output.line(ready, style="bold red" if failed else "bold green")
+    return 1 if failed else 0
 
 
 def send(args: argparse.Namespace, out: Any = None) -> int:
-    """``polychat send ADDRESS TEXT``: send one text for real, credentials from the environment.
+    """``polychat send ADDRESS [TEXT] [--to ADDRESS …] [--file PATH]``: send for real.
 
-    WhatsApp: ``POLYCHAT_WHATSAPP_TOKEN``; Messenger: ``POLYCHAT_MESSENGER_TOKEN`` (and optionally
-    ``POLYCHAT_MESSENGER_APP_SECRET`` for appsecret_proof); Apple: ``POLYCHAT_APPLE_MSP_ID`` and
-    ``POLYCHAT_APPLE_SECRET``. The account part of the address is the phone number id, Page id or
-    business id. Prints the message ids, or the platform's error.
+    Credentials come from the environment (see :mod:`polychat._cli_send`). One recipient prints
+    ``sent: <message ids>``; several print one progress line each and a summary. A ``--file`` is
+    uploaded once per business account (reported as progress), then sent with TEXT as caption.
+    Returns 0 when everything was sent, 1 when a send failed, 2 for a usage error.
     """
     import os
 
-    from . import Address, AppleMessages, Hub, Messenger, Text, WhatsApp
+    from . import Address, Hub, Text
+    from ._cli_output import make_output
+    from ._cli_send import SendStep, channels_from_env, media_from_file, send_each, upload_once
     from .errors import PolychatError
 
-    write = (out or sys.stdout).write
-    env = os.environ
+    output = make_output(out, plain=getattr(args, "plain", None))
     try:
-        address = Address.parse(args.address)
-        channel: Any
-        if address.channel == "whatsapp":
-            channel = WhatsApp(phone_number_id=address.account,
-                               access_token=env.get("POLYCHAT_WHATSAPP_TOKEN", ""))
-        elif address.channel == "messenger":
-            channel = Messenger(page_id=address.account,
-                                page_access_token=env.get("POLYCHAT_MESSENGER_TOKEN", ""),
-                                app_secret=env.get("POLYCHAT_MESSENGER_APP_SECRET"))
-        elif address.channel == "apple":
-            channel = AppleMessages(msp_id=env.get("POLYCHAT_APPLE_MSP_ID", ""),
-                                    secret=env.get("POLYCHAT_APPLE_SECRET", ""),
-                                    business_id=address.account)
-        else:
-            write(f"unknown channel {address.channel!r}\n")
-            return 2
-        with Hub(channel, window="ignore") as hub:
-            result = hub.send(address, Text(text=args.text))
-    except ValueError as error:
-        write(f"error: {error}\n")
+        addresses = [Address.parse(a) for a in [args.address, *(args.to or [])]]
+        channels = channels_from_env(addresses, os.environ)
+        media = media_from_file(Path(args.file), args.text) if args.file else None
+    except (ValueError, OSError, PolychatError) as error:
+        output.line(f"error: {error}")
         return 2
-    except PolychatError as error:
-        write(f"error: {error}\n")
-        return 1
-    write("sent: " + ", ".join(result.message_ids) + "\n")
-    for rule in result.degraded:
-        write(f"degraded: {rule}\n")
-    return 0
+    if media is None and not args.text:
+        output.line("error: give a TEXT to send, or --file PATH")
+        return 2
+
+    def report(step: SendStep) -> None:
+        if step.ok:
+            output.progress(step.done, step.total, f"✓ {step.address} "
+                            + ", ".join(step.message_ids))
+        else:
+            output.progress(step.done, step.total, f"✗ {step.address}: {step.error}")
+        for rule in step.degraded:
+            output.note(f"degraded: {rule}")
+
+    several = len(addresses) > 1
+    with Hub(*channels, window="ignore") as hub:
+        content: Any = Text(text=args.text)
+        if media is not None:
+            output.line(f"uploading {Path(args.file).name} ({len(media.data or b'')} bytes)")
+            content = upload_once(hub, addresses, media, progress=report).__getitem__
+        steps = send_each(hub, addresses, content, progress=report if several else None)
+    if not several:
+        step = steps[0]
+        if not step.ok:
+            output.line(f"error: {step.error}")
+            return 1
+        output.line("sent: " + ", ".join(step.message_ids))
+        for rule in step.degraded:
+            output.line(f"degraded: {rule}")
+        return 0
+    sent = sum(1 for step in steps if step.ok)
+    output.line(f"sent {sent} of {len(steps)}")
+    return 0 if sent == len(steps) else 1
+
+
+def _simulate_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run ``polychat simulate`` with its parsed arguments (in-process or ``--url``)."""
+    if args.channel and args.channel_name and args.channel != args.channel_name:
+        parser.error("simulate: CHANNEL and --channel disagree")
+    channel = args.channel or args.channel_name
+    if channel is None:
+        parser.error("simulate needs a channel: CHANNEL or --channel whatsapp|messenger|apple")
+    try:
+        if args.url:
+            if args.bot:
+                parser.error("simulate: give --bot (in-process) or --url (your running bot)")
+            from ._cli_simulate import simulate_url
+
+            return asyncio.run(simulate_url(
+                args.url, channel, port=args.port, secret=args.secret, token=args.token,
+                account=args.account, exact=args.exact, name=args.name, quiet=args.settle,
+                plain=args.plain))
+        return asyncio.run(simulate(args.bot, channel, plain=args.plain))
+    except OSError as error:  # e.g. the port is taken
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -315,16 +356,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--bot", help="path of a bot module with create_hub(*channels)")
     demo.add_argument("--channel", action="append", dest="channels",
                       help="play only on this channel (repeatable; default: all)")
+    demo.add_argument("--web", action="store_true",
+                      help="chat in the browser instead: one phone pane per platform")
+    demo.add_argument("--port", type=int, default=8000,
+                      help="with --web: the port on 127.0.0.1 (default: 8000)")
+    demo.add_argument("--no-open", action="store_true",
+                      help="with --web: do not open the browser")
     commands.add_parser("version", help="print the installed version")
-    chat = commands.add_parser("simulate", help="chat with a bot on the simulator, line by line")
-    chat.add_argument("channel", choices=["whatsapp", "messenger", "apple"])
-    chat.add_argument("--bot", help="path of a bot module with create_hub(*channels)")
-    real = commands.add_parser("send", help="send one text for real (credentials from the "
-                               "environment)")
+    style = argparse.ArgumentParser(add_help=False)
+    style.add_argument("--plain", action="store_true", default=None,
+                       help="plain text output, even when rich is installed "
+                       "(also: POLYCHAT_PLAIN=1)")
+    chat = commands.add_parser(
+        "simulate", parents=[style], help="chat with a bot as the customer, line by line",
+        description="Chat with a bot as the customer: a bot module in-process (--bot), or your "
+        "own running bot (--url), which points its channel's base_url at the fake platform API "
+        "this command serves. Type text; #N picks choice N; /help lists the commands.")
+    chat.add_argument("channel_name", nargs="?", choices=["whatsapp", "messenger", "apple"],
+                      metavar="CHANNEL", help="whatsapp, messenger or apple")
+    chat.add_argument("--channel", choices=["whatsapp", "messenger", "apple"],
+                      help="the same as CHANNEL")
+    chat.add_argument("--bot", help="path of a bot module with create_hub(*channels) (in-process)")
+    chat.add_argument("--url", help="your bot's webhook URL or prefix, e.g. "
+                      "http://127.0.0.1:8000/webhooks (webhooks go to URL/CHANNEL)")
+    chat.add_argument("--exact", action="store_true", help="with --url: post to URL as given")
+    chat.add_argument("--port", type=int, default=8765,
+                      help="with --url: the fake platform API's port on 127.0.0.1 (default 8765)")
+    chat.add_argument("--secret", help="with --url: the app secret (Meta) or Base64 MSP secret "
+                      "(Apple) to sign webhooks with (default: the simulator's fake one)")
+    chat.add_argument("--token", help="with --url: the access token the fake API expects")
+    chat.add_argument("--account", help="with --url: the phone number id, Page id or business id")
+    chat.add_argument("--name", default="Ada Lovelace", help="the customer's display name")
+    chat.add_argument("--settle", type=float, default=0.4, metavar="SECONDS",
+                      help="with --url: the bot's answer is complete after this many seconds "
+                      "without a request from it (default 0.4)")
+    real = commands.add_parser("send", parents=[style], help="send for real (credentials from "
+                               "the environment), to one or many recipients")
     real.add_argument("address", help="channel:account:user, e.g. whatsapp:<phone number id>:<wa_id>")
-    real.add_argument("text")
+    real.add_argument("text", nargs="?", help="the text (with --file: its caption)")
+    real.add_argument("--to", action="append", metavar="ADDRESS",
+                      help="another recipient (repeatable); progress is shown per recipient")
+    real.add_argument("--file", help="send this file (image, video, audio or document)")
+    live = commands.add_parser(
+        "verify", parents=[style], help="check a configuration before going live (token, "
+        "scopes, webhook subscription, phone number, Apple credentials)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Check each configured channel against the platform and print a checklist "
+        "(exit 1 if an item fails).\n\nEnvironment variables:\n"
+        "  WhatsApp:  POLYCHAT_WHATSAPP_TOKEN, POLYCHAT_WHATSAPP_PHONE_NUMBER_ID,\n"
+        "             POLYCHAT_WHATSAPP_WABA_ID, POLYCHAT_WHATSAPP_APP_ID, "
+        "POLYCHAT_WHATSAPP_APP_SECRET\n"
+        "  Messenger: POLYCHAT_MESSENGER_TOKEN (the Page token), POLYCHAT_MESSENGER_PAGE_ID,\n"
+        "             POLYCHAT_MESSENGER_APP_ID, POLYCHAT_MESSENGER_APP_SECRET\n"
+        "  Apple:     POLYCHAT_APPLE_MSP_ID, POLYCHAT_APPLE_SECRET, POLYCHAT_APPLE_BUSINESS_ID\n"
+        "             (POLYCHAT_APPLE_BASE_URL to use another gateway)\n"
+        "Secrets are never printed.")
+    live.add_argument("--channel", action="append", dest="channels",
+                      choices=["whatsapp", "messenger", "apple"],
+                      help="check this channel (repeatable; default: every configured one)")
     check = commands.add_parser(
-        "verify", help="check a saved webhook's signature (Meta) or JWT (Apple) offline")
+        "verify-webhook", help="check a saved webhook's signature (Meta) or JWT (Apple) offline")
     check.add_argument("platform", choices=["whatsapp", "messenger", "apple"])
     check.add_argument("--secret-env", default="POLYCHAT_SECRET",
                        help="environment variable holding the app secret / MSP secret "
@@ -335,14 +426,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--msp-id", help="your MSP id, the JWT's expected aud (Apple)")
     check.add_argument("--now", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.command == "verify":
+    if args.command == "verify-webhook":
         needed = ("token", "msp_id") if args.platform == "apple" else ("signature",)
         missing = [f"--{n.replace('_', '-')}" for n in needed if not getattr(args, n)]
         if missing:
-            parser.error(f"verify {args.platform} needs {', '.join(missing)}")
+            parser.error(f"verify-webhook {args.platform} needs {', '.join(missing)}")
+        return verify_webhook(args)
+    if args.command == "verify":
         return verify(args)
     if args.command == "simulate":
-        return asyncio.run(simulate(args.bot, args.channel))
+        return _simulate_command(parser, args)
     if args.command == "send":
         return send(args)
     if args.command == "version":
@@ -351,6 +444,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(__version__)
         return 0
     try:
+        if args.web:
+            from ._webdemo import serve
+
+            return serve(args.bot, port=args.port, open_browser=not args.no_open,
+                         channels=args.channels)
         return asyncio.run(run_demo(args.bot, channels=args.channels))
     except BrokenPipeError:  # e.g. `polychat demo | head`: the reader left, nothing is wrong
         sys.stderr.close()
