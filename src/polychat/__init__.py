@@ -15,7 +15,15 @@ if TYPE_CHECKING:
     from .channels import Channel
     from .channels.apple import AppleMessages
     from .channels.messenger import Messenger
-    from .channels.whatsapp import WhatsApp
+    from .channels.whatsapp import (
+        TemplateBody,
+        TemplateDefinition,
+        TemplateHeader,
+        TemplateMismatch,
+        TemplateParam,
+        WhatsApp,
+        validate_template,
+    )
     from .content import (
         Audio,
         AuthRequest,
@@ -45,6 +53,7 @@ if TYPE_CHECKING:
         RichLink,
         Sticker,
         Template,
+        TemplateComponent,
         Text,
         TimePicker,
         TimeSlot,
@@ -83,6 +92,10 @@ if TYPE_CHECKING:
         ReactionReceived,
         Referral,
         ReferralInfo,
+        TemplateCategoryChanged,
+        TemplateComponentsChanged,
+        TemplateQualityChanged,
+        TemplateStatusChanged,
         TypingChanged,
         UnknownEvent,
     )
@@ -164,6 +177,16 @@ _LAZY: dict[str, str] = {
     "Store": ".stores",
     "SyncContext": ".hub",
     "Template": ".content",
+    "TemplateBody": ".channels.whatsapp",
+    "TemplateCategoryChanged": ".events",
+    "TemplateComponent": ".content",
+    "TemplateComponentsChanged": ".events",
+    "TemplateDefinition": ".channels.whatsapp",
+    "TemplateHeader": ".channels.whatsapp",
+    "TemplateMismatch": ".channels.whatsapp",
+    "TemplateParam": ".channels.whatsapp",
+    "TemplateQualityChanged": ".events",
+    "TemplateStatusChanged": ".events",
     "TemporaryError": ".errors",
     "Text": ".content",
     "TimePicker": ".content",
@@ -179,6 +202,7 @@ _LAZY: dict[str, str] = {
     "WebhookResponse": ".wire",
     "WhatsApp": ".channels.whatsapp",
     "WindowClosed": ".errors",
+    "validate_template": ".channels.whatsapp",
 }
 """Public name → the module that defines it. Modules load on first use, so ``import polychat``
 stays cheap (a worker that only reads events never imports httpx or the channels)."""
@@ -268,6 +292,16 @@ __all__ = [
     "Store",
     "SyncContext",
     "Template",
+    "TemplateBody",
+    "TemplateCategoryChanged",
+    "TemplateComponent",
+    "TemplateComponentsChanged",
+    "TemplateDefinition",
+    "TemplateHeader",
+    "TemplateMismatch",
+    "TemplateParam",
+    "TemplateQualityChanged",
+    "TemplateStatusChanged",
     "TemporaryError",
     "Text",
     "TimePicker",
@@ -284,4 +318,5 @@ __all__ = [
     "WhatsApp",
     "WindowClosed",
     "__version__",
+    "validate_template",
 ]

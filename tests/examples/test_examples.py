@@ -78,12 +78,12 @@ def test_verify_command(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[
     body.write_bytes(b'{"object":"page","entry":[]}')
     monkeypatch.setenv("POLYCHAT_SECRET", "fake-app-secret")
     good = sign_body(body.read_bytes(), "fake-app-secret")
-    assert main(["verify", "messenger", "--signature", good, "--body", str(body)]) == 0
-    assert main(["verify", "whatsapp", "--signature", "sha256=00", "--body", str(body)]) == 1
+    assert main(["verify-webhook", "messenger", "--signature", good, "--body", str(body)]) == 0
+    assert main(["verify-webhook", "whatsapp", "--signature", "sha256=00", "--body", str(body)]) == 1
     secret = base64.b64encode(b"fake-msp-secret-0123456789abcdef").decode()
     monkeypatch.setenv("MSP", secret)
     token = crypto.encode_jwt({"aud": "fake-msp", "iat": 1767000000}, crypto.decode_secret(secret))
-    args = ["verify", "apple", "--secret-env", "MSP", "--msp-id", "fake-msp", "--now", "1767000010"]
+    args = ["verify-webhook", "apple", "--secret-env", "MSP", "--msp-id", "fake-msp", "--now", "1767000010"]
     assert main([*args, "--token", f"Bearer {token}"]) == 0
     assert main([*args, "--token", token + "x"]) == 1
     output = capsys.readouterr().out
@@ -98,7 +98,7 @@ async def test_simulate_command_plays_typed_lines() -> None:
     lines = ["hi", "/tap Browse products", "/tap nothing-like-this", "/photo", "/quit", "ignored"]
     assert await simulate(None, "whatsapp", lines=lines, out=out) == 0
     text = out.getvalue()
-    assert "[ Browse products ]" in text and "[ ☰ See products ]" in text
+    assert "[1] Browse products" in text and "[ ☰ See products ]" in text
     assert "sees no button or row 'nothing-like-this'" in text
     assert "we got your photo" in text
 
@@ -142,3 +142,11 @@ def test_sync_faq_bot_runs_on_the_simulator() -> None:
 
     asyncio.run(chat())
     hub.close()
+
+
+async def test_order_shipped_picks_the_template_outside_the_window() -> None:
+    module = load_bot(str(ROOT / "examples" / "order_shipped.py"))
+    inside, outside, refused = await module.main()
+    assert "Good news Ada: order A1001" in inside and "(as is)" in inside
+    assert "(window.outside)" in outside and "Hi Ada, your order A1002 has shipped." in outside
+    assert "did you mean 'en_US'" in refused
