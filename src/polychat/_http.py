@@ -41,7 +41,7 @@ from tenacity import (
 
 from ._redact import install_log_redaction
 from .channels._base import Channel, Exchange
-from .errors import PlatformError, RateLimited, TemporaryError
+from .errors import PlatformError, PolychatError, RateLimited, TemporaryError
 from .wire import Headers, HttpRequest, HttpResponse, redact_url
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncTransport", "RetryPolicy", "SyncTransport"]
@@ -195,8 +195,22 @@ class SyncTransport(_Base):
 
         ``on_error`` sees every error the platform answers, each try, before any retry.
         """
+        try:  # the common case, a first try that succeeds, without tenacity's bookkeeping
+            return self._send_once(channel, request, on_error)
+        except PolychatError as error:
+            if self.retry.attempts <= 1 or not self.retry.should_retry(error):
+                raise
+            first: PolychatError | None = error
+
+        def attempt() -> HttpResponse:
+            nonlocal first
+            if first is not None:  # tenacity's first try is the one that already failed
+                failed, first = first, None
+                raise failed
+            return self._send_once(channel, request, on_error)
+
         retrying = Retrying(sleep=self._sleep, **self._retrying_kwargs(channel, request))
-        return retrying(self._send_once, channel, request, on_error)
+        return retrying(attempt)
 
     def _send_once(self, channel: Channel, request: HttpRequest,
                    on_error: Callable[[PlatformError], None] | None = None) -> HttpResponse:
@@ -267,8 +281,22 @@ class AsyncTransport(_Base):
 
         ``on_error`` sees every error the platform answers, each try, before any retry.
         """
+        try:  # the common case, a first try that succeeds, without tenacity's bookkeeping
+            return await self._send_once(channel, request, on_error)
+        except PolychatError as error:
+            if self.retry.attempts <= 1 or not self.retry.should_retry(error):
+                raise
+            first: PolychatError | None = error
+
+        async def attempt() -> HttpResponse:
+            nonlocal first
+            if first is not None:  # tenacity's first try is the one that already failed
+                failed, first = first, None
+                raise failed
+            return await self._send_once(channel, request, on_error)
+
         retrying = AsyncRetrying(sleep=self._sleep, **self._retrying_kwargs(channel, request))
-        return await retrying(self._send_once, channel, request, on_error)
+        return await retrying(attempt)
 
     async def _send_once(self, channel: Channel, request: HttpRequest,
                          on_error: Callable[[PlatformError], Awaitable[None]] | None = None,

@@ -45,6 +45,9 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_DECODER: Final = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def _has_lone_surrogate(text: str) -> bool:
     """Whether decoding ``text`` gives a lone surrogate: one written raw, or a ``\\udXXX`` escape
     that is not half of a pair (pairs, as Meta escapes emoji, decode to one character)."""
@@ -64,13 +67,19 @@ def _has_lone_surrogate(text: str) -> bool:
     return pending_high != -1
 
 
-def _check_depth(node: Any, budget: int = MAX_DEPTH - 1) -> None:
-    """Raise ``ValueError`` if containers nest deeper than :data:`MAX_DEPTH` below ``node``."""
-    if budget <= 0:
-        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
-    for child in node.values() if type(node) is dict else node:
-        if type(child) in _CONTAINERS:
-            _check_depth(child, budget - 1)
+def _too_deep(value: Any) -> bool:
+    """Whether containers nest deeper than :data:`MAX_DEPTH` in the decoded ``value``."""
+    level: list[Any] = [value]
+    for _ in range(MAX_DEPTH):
+        below: list[Any] = []
+        for node in level:
+            for child in node.values() if type(node) is dict else node:
+                if type(child) in _CONTAINERS:
+                    below.append(child)
+        if not below:
+            return False
+        level = below
+    return True
 
 
 def _clean(value: Any) -> Any:
@@ -97,9 +106,9 @@ def loads(data: bytes | bytearray | str) -> Any:
     text = data if isinstance(data, str) else bytes(data).decode(json.detect_encoding(data),
                                                                  "surrogatepass")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
-    if type(value) in _CONTAINERS and text.count("[") + text.count("{") > MAX_DEPTH:
-        _check_depth(value)
+    if type(value) in _CONTAINERS and text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(value):
+        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
     return _clean(value) if _has_lone_surrogate(text) else value
