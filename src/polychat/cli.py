@@ -121,7 +121,7 @@ async def run_demo(bot_path: str | None = None, *, out: Any = None,
         out: where to write (default: stdout).
         channels: only these channel names (default: all).
     """
-    from .testing import Simulator
+    from .testing import Simulator, SimulatorError
 
     write = (out or sys.stdout).write
     bot = load_bot(bot_path)
@@ -150,7 +150,11 @@ async def run_demo(bot_path: str | None = None, *, out: Any = None,
                 write("\n" + _indent(_describe(action, argument), "👤 Ada  ▸ ") + "\n")
                 before = len(notes.notes)
                 webhooks_before = len(sim.webhooks) + 1  # the customer's own webhook comes first
-                replies = await getattr(customer, action)(argument)
+                try:
+                    replies = await getattr(customer, action)(argument)
+                except SimulatorError as error:  # a bot of your own offers other choices
+                    write(f"   ! skipped: {error}\n")
+                    continue
                 for rule in notes.notes[before:]:
                     write(f"   ↺ degraded: {rule}\n")
                 for reply in replies:
@@ -342,7 +346,8 @@ def _simulate_command(parser: argparse.ArgumentParser, args: argparse.Namespace)
                 plain=args.plain))
         return asyncio.run(simulate(args.bot, channel, plain=args.plain))
     except OSError as error:  # e.g. the port is taken
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error} (is the port taken? try --port with another number)",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0

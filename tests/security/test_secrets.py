@@ -361,3 +361,12 @@ def test_sync_hub_paths_leak_nothing(capture: pytest.LogCaptureFixture) -> None:
     hub.close()
     found = leaks([*seen.texts, *record_texts(capture.records)], NEEDLES | credentials)
     assert not found, "\n".join(found[:20])
+
+
+def test_non_ascii_tokens_are_refused_at_construction() -> None:
+    import polychat as _pc
+
+    with pytest.raises(_pc.ConfigurationError, match="non-ASCII"):
+        _pc.WhatsApp(phone_number_id="106540352242922", access_token="EAAG…")
+    with pytest.raises(_pc.ConfigurationError, match="non-ASCII"):
+        _pc.Messenger(page_id="1029384756", page_access_token="EAAP…")

@@ -98,6 +98,9 @@ class Messenger(Channel):
         self.page_access_token = _secret(page_access_token)
         if not self.page_access_token.get_secret_value():
             raise ConfigurationError("page_access_token is empty")
+        if not self.page_access_token.get_secret_value().isascii():
+            raise ConfigurationError("page_access_token has non-ASCII characters: it travels in HTTP headers "
+                                     "and URLs (a copied placeholder such as '…'?)")
         self.app_secret = _secret(app_secret) if app_secret is not None else None
         self.verify_token = _secret(verify_token) if verify_token is not None else None
         self.api_version = api_version

@@ -88,6 +88,9 @@ class WhatsApp(Channel):
         self.access_token = _secret(access_token)
         if not self.access_token.get_secret_value():
             raise ConfigurationError("access_token is empty")
+        if not self.access_token.get_secret_value().isascii():
+            raise ConfigurationError("access_token has non-ASCII characters: it travels in HTTP headers "
+                                     "and URLs (a copied placeholder such as '…'?)")
         self.app_secret = _secret(app_secret) if app_secret is not None else None
         self.verify_token = _secret(verify_token) if verify_token is not None else None
         self.api_version = api_version
