@@ -335,7 +335,7 @@ class UnknownEvent(Event):
     """A well-formed item polychat does not model; everything is in ``raw``.
 
     ``type`` names what it is, as precisely as the parser could tell (e.g.
-    ``"whatsapp.message_template_status_update"``, ``"whatsapp.message.order"``).
+    ``"whatsapp.account_update"``, ``"whatsapp.message.order"``).
     """
 
     type: str | None = None
