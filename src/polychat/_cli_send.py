@@ -72,7 +72,8 @@ def channels_from_env(addresses: Sequence[Address], env: Mapping[str, str]) -> l
         seen.add((address.channel, address.account))
         if address.channel == "whatsapp":
             channels.append(WhatsApp(phone_number_id=address.account,
-                                     access_token=env.get("POLYCHAT_WHATSAPP_TOKEN", "")))
+                                     access_token=env.get("POLYCHAT_WHATSAPP_TOKEN", ""),
+                                     waba_id=env.get("POLYCHAT_WHATSAPP_WABA_ID") or None))
         elif address.channel == "messenger":
             channels.append(Messenger(page_id=address.account,
                                       page_access_token=env.get("POLYCHAT_MESSENGER_TOKEN", ""),

@@ -271,7 +271,8 @@ def verify(args: argparse.Namespace, out: Any = None) -> int:
 
 
 def send(args: argparse.Namespace, out: Any = None) -> int:
-    """``polychat send ADDRESS [TEXT] [--to ADDRESS …] [--file PATH]``: send for real.
+    """``polychat send ADDRESS [TEXT] [--to ADDRESS …] [--file PATH | --template NAME]``: send for
+    real.
 
     Credentials come from the environment (see :mod:`polychat._cli_send`). One recipient prints
     ``sent: <message ids>``; several print one progress line each and a summary. A ``--file`` is
@@ -280,7 +281,7 @@ def send(args: argparse.Namespace, out: Any = None) -> int:
     """
     import os
 
-    from . import Address, Hub, Text
+    from . import Address, Hub, Template, Text
     from ._cli_output import make_output
     from ._cli_send import SendStep, channels_from_env, media_from_file, send_each, upload_once
     from .errors import PolychatError
@@ -293,8 +294,12 @@ def send(args: argparse.Namespace, out: Any = None) -> int:
     except (ValueError, OSError, PolychatError) as error:
         output.line(f"error: {error}")
         return 2
-    if media is None and not args.text:
-        output.line("error: give a TEXT to send, or --file PATH")
+    template = getattr(args, "template", None)
+    if template and (media is not None or args.text):
+        output.line("error: --template sends the template alone: drop TEXT and --file")
+        return 2
+    if media is None and not args.text and not template:
+        output.line("error: give a TEXT to send, --file PATH or --template NAME")
         return 2
 
     def report(step: SendStep) -> None:
@@ -308,7 +313,12 @@ def send(args: argparse.Namespace, out: Any = None) -> int:
 
     several = len(addresses) > 1
     with Hub(*channels, window="ignore") as hub:
-        content: Any = Text(text=args.text)
+        content: Any = Text(text=args.text) if args.text else None
+        if template:
+            from .channels.whatsapp.templates import TemplateBody
+
+            content = Template(name=template, language=args.language,
+                               components=[TemplateBody(*args.param)] if args.param else [])
         if media is not None:
             output.line(f"uploading {Path(args.file).name} ({len(media.data or b'')} bytes)")
             content = upload_once(hub, addresses, media, progress=report).__getitem__
@@ -402,6 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     real.add_argument("--to", action="append", metavar="ADDRESS",
                       help="another recipient (repeatable); progress is shown per recipient")
     real.add_argument("--file", help="send this file (image, video, audio or document)")
+    real.add_argument("--template", metavar="NAME",
+                      help="send this approved WhatsApp template instead of a text (bulk "
+                      "notifications outside the 24 h window)")
+    real.add_argument("--language", default="en_US",
+                      help="with --template: its exact locale (default en_US)")
+    real.add_argument("--param", action="append", default=[], metavar="VALUE",
+                      help="with --template: the next body parameter {{1}}, {{2}}… (repeatable)")
     live = commands.add_parser(
         "verify", parents=[style], help="check a configuration before going live (token, "
         "scopes, webhook subscription, phone number, Apple credentials)",

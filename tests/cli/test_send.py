@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -102,3 +103,42 @@ def test_send_each_calls_progress_after_every_recipient() -> None:
     assert steps == seen
     assert [(s.done, s.total, s.ok) for s in seen] == [(1, 3, True), (2, 3, True), (3, 3, True)]
     assert all(s.message_ids for s in seen)
+
+
+def test_bulk_template_sends_report_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    with respx.mock:
+        route = respx.post(MESSAGES).mock(side_effect=_answer)
+        code = main(["send", "whatsapp:106540352242922:16505551234",
+                     "--to", "whatsapp:106540352242922:16505551235",
+                     "--template", "order_shipped", "--language", "en_US",
+                     "--param", "Ada", "--param", "A1001"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0 and route.call_count == 2
+    body = json.loads(route.calls.last.request.content)
+    assert body["type"] == "template" and body["template"]["name"] == "order_shipped"
+    assert body["template"]["components"][0]["parameters"][1]["text"] == "A1001"
+    assert out[0].startswith("[1/2] ✓ ") and out[-1] == "sent 2 of 2"
+
+
+def test_template_and_text_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["send", "whatsapp:106540352242922:16505551234", "hi", "--template", "x"])
+    assert code == 2 and "--template" in capsys.readouterr().out
+
+
+def test_template_sends_are_checked_when_the_waba_is_known(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("POLYCHAT_WHATSAPP_WABA_ID", "102290129340398")
+    definitions = {"data": [{"name": "order_shipped", "language": "en_US", "status": "APPROVED",
+                             "category": "UTILITY", "id": "1689556908129832",
+                             "components": [{"type": "BODY",
+                                             "text": "Hi {{1}}, your order {{2}} has shipped."}]}],
+                   "paging": {"cursors": {"before": "a", "after": "b"}}}
+    with respx.mock:
+        respx.get(url__startswith="https://graph.facebook.com/v25.0/102290129340398/"
+                  "message_templates").mock(return_value=httpx.Response(200, json=definitions))
+        send = respx.post(MESSAGES).mock(side_effect=_answer)
+        code = main(["send", "whatsapp:106540352242922:16505551234",
+                     "--template", "order_shipped", "--param", "Ada"])  # one parameter short
+    out = capsys.readouterr().out
+    assert code == 1 and send.call_count == 0
+    assert "body" in out and "parameter" in out
