@@ -100,6 +100,7 @@ class WhatsApp(Channel):
         if waba_id is not None and not str(waba_id).strip().isdigit():
             raise ConfigurationError("waba_id must be the numeric WhatsApp Business Account id")
         self.waba_id = str(waba_id).strip() if waba_id is not None else None
+        self._catalog: TemplateCatalog | None = None
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -242,6 +243,9 @@ class WhatsApp(Channel):
         (:class:`~.templates.TemplateCache`) and checks every ``Template`` send against them."""
         if self.waba_id is None:
             return None
+        if self._catalog is not None and self._catalog.cache_key == TemplateCache.cache_key(
+                self.waba_id):
+            return self._catalog  # the hub asks for it on every inbound event
         waba = self.waba_id
 
         def is_change(event: Event) -> bool:
@@ -249,12 +253,13 @@ class WhatsApp(Channel):
                                | TemplateCategoryChanged | TemplateComponentsChanged)
                     and event.recipient.account == waba)
 
-        return TemplateCatalog(
+        self._catalog = TemplateCatalog(
             cache_key=TemplateCache.cache_key(waba), ttl=TemplateCache.DEFAULT_TTL,
             fetch=self.list_templates_exchange, create=self.create_template_exchange,
             delete=lambda name, hsm_id: self.delete_template_exchange(name, hsm_id=hsm_id),
             dump=TemplateCache.dump, load=TemplateCache.load,
             check=validate_template, is_stale_error=is_template_error, is_change=is_change)
+        return self._catalog
 
     def _waba(self, waba_id: str | None) -> str:
         waba = waba_id or self.waba_id
