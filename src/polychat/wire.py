@@ -48,6 +48,11 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._items[key.lower()][1]
 
+    def get(self, key: str, default: Any = None) -> Any:  # Mapping.get minus its try/except
+        """The value of header ``key`` (any case), or ``default``."""
+        found = self._items.get(key.lower()) if isinstance(key, str) else None
+        return default if found is None else found[1]
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._items
 
@@ -169,7 +174,8 @@ class WebhookRequest(PolychatModel):
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """Case-insensitive header lookup."""
-        return self.headers.get(name, default)
+        found: str | None = self.headers.get(name, default)
+        return found
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
@@ -180,6 +186,8 @@ class WebhookRequest(PolychatModel):
 
 class WebhookResponse(PolychatModel):
     """What to answer a webhook request with."""
+
+    __trusted__ = True  # built by the hub once per request, from its own constants
 
     status: int = 200
     body: bytes = b""

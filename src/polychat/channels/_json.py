@@ -77,6 +77,8 @@ def list_at(obj: Any, key: str) -> list[Any]:
 
 def ident(value: Any) -> str | None:
     """An id as a string: a non-empty string without surrounding blanks, or an integer."""
+    if type(value) is str:  # the common case first (decoded JSON holds exact types)
+        return value if value and value == value.strip() else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
