@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -62,9 +63,11 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _unb64url(text: str) -> bytes:
-    if not text or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-                       for c in text):
+    if not _BASE64URL.fullmatch(text):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
