@@ -147,8 +147,6 @@ class DefinitionCard(_GraphModel):
     components: list[DefinitionComponent] = Field(default_factory=list)
 
 
-DefinitionComponent.model_rebuild()
-
 
 class TemplateDefinition(_GraphModel):
     """An approved (or pending, paused…) message template, as Meta lists it.
