@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ._menu import MENU_TTL, NumberedMenu, match_answer, menu_labels, numbered_text
-from ._model import PolychatModel
+from ._model import PolychatModel, trusting
 from .address import Address
 from .capabilities import Pace, degrade
 from .channels._base import Channel, Exchange, TemplateCatalog
@@ -45,7 +45,8 @@ from .events import (
     UnknownEvent,
 )
 from .filters import Filter
-from .stores import MemoryStore, Store
+from .stores import Arrival, MemoryStore, Store
+from .stores.base import StoreUpdate
 from .wire import MASK, SENSITIVE_HEADERS, HttpRequest, WebhookRequest, WebhookResponse, redact_url
 
 __all__ = ["DEDUP_TTL", "HubCore", "Plan", "PlannedSend", "Preview", "PreviewStep", "SendResult"]
@@ -449,6 +450,7 @@ class HubCore:
             return WebhookResponse(status=403, body=b"forbidden")
         return WebhookResponse(status=200, body=challenge.encode())
 
+    @trusting  # the channel parsers check what they read; the answers are built from constants
     def parse_webhook(self, name: str,
                       request: WebhookRequest) -> tuple[WebhookResponse, list[Event]]:
         """Verify and parse a webhook request; return the answer and ALL its events (not yet
@@ -490,6 +492,25 @@ class HubCore:
             if catalog is not None and catalog.is_change(event):
                 updates.append(("put", (catalog.cache_key, None, 0.0), {}))
         return updates
+
+    def arrivals(self, events: Sequence[Event]) -> list[Arrival]:
+        """What the store records for a webhook's ``events`` (``Store.record``): each one's dedup
+        key, the updates it implies if new, and the conversation state to read when it may
+        answer a numbered menu."""
+        return [Arrival(key=dedup_key(event), ttl=DEDUP_TTL, updates=self.observations(event),
+                        state_of=conversation_key(event) if self.may_answer_menu(event) else None)
+                for event in events]
+
+    def admitted(self, events: Sequence[Event], arrivals: Sequence[Arrival],
+                 results: Sequence[Mapping[str, Any] | None]) -> list[Event]:
+        """The events ``Store.record`` found new (a non-None result), a typed answer to the
+        numbered menu in the state read for it turned into its ``ChoiceSelected``."""
+        if len(results) != len(events):
+            raise ValueError(f"the store's record() gave {len(results)} results for "
+                            f"{len(events)} arrivals")
+        return [event if arrival.state_of is None else self.answer_menu(event, state)
+                for event, arrival, state in zip(events, arrivals, results, strict=True)
+                if state is not None]
 
     def template_checks(self, plan: Plan) -> list[tuple[PlannedSend, TemplateCatalog]]:
         """The template sends of ``plan`` to check against their channel's approved templates."""
@@ -559,10 +580,6 @@ class HubCore:
 
 def _as_items(content: Any | Iterable[Any]) -> list[Any]:
     return list(content) if isinstance(content, list | tuple) else [content]
-
-
-StoreUpdate = tuple[str, tuple[Any, ...], dict[str, Any]]
-"""A store method name, its positional and keyword arguments (the hubs call it sync or async)."""
 
 
 def conversation_key(event: Event) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 import re
@@ -33,13 +34,11 @@ import httpx
 
 from ._http import AsyncTransport, RetryPolicy, SyncTransport
 from ._hubcore import (
-    DEDUP_TTL,
     HubCore,
     Plan,
     PlannedSend,
     Preview,
     SendResult,
-    conversation_key,
     dedup_key,
     is_coroutine,
 )
@@ -51,6 +50,8 @@ from .errors import ConfigurationError, PlatformError, PolychatError, RateLimite
 from .events import Event
 from .filters import Filter, Predicate, from_keywords
 from .stores import Store
+from .stores.base import acall as _acall
+from .stores.base import arecord_each, record_each
 from .wire import WebhookRequest, WebhookResponse
 
 __all__ = ["AsyncHub", "Context", "Hub", "Preview", "SendResult", "SyncContext"]
@@ -65,14 +66,6 @@ TemplateMode = Literal["fetch", "cached", "off"]
 
 DEFAULT_MAX_PACING_WAIT = 30.0
 """Longest a send waits for its pacing buckets before ``RateLimited`` is raised instead."""
-
-
-async def _acall(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call the store's async face (``a<name>``), or its sync method when it has none."""
-    method = getattr(store, "a" + name, None)
-    if method is None:
-        return getattr(store, name)(*args, **kwargs)
-    return await method(*args, **kwargs)
 
 
 def _call(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -93,6 +86,9 @@ def _pacing_refused(step: PlannedSend, wait: float) -> RateLimited:
     )
 
 
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
+
+
 class _ContextBase:
     """What both contexts hold: the hub, the event, the conversation's address and what the
     handler's filters extracted (``data``, and ``match`` for a ``regex`` filter)."""
@@ -100,14 +96,19 @@ class _ContextBase:
     def __init__(self, hub: AsyncHub | Hub, event: Event,
                  data: Mapping[str, Any] | None = None) -> None:
         self.event = event
-        self.data: Mapping[str, Any] = MappingProxyType(dict(data or {}))
+        self.data: Mapping[str, Any] = MappingProxyType(dict(data)) if data else _NO_DATA
         """The merged data of the handler's filters (read-only; empty when they hand on none)."""
         found = self.data.get("match")
         self.match: re.Match[str] | None = found if isinstance(found, re.Match) else None
         """The ``re.Match`` of the handler's ``regex`` filter, or ``None``."""
-        self.address = Address(channel=event.channel, account=event.recipient.account,
-                               user=event.sender.user)
         self._core = hub.core
+
+    @functools.cached_property
+    def address(self) -> Address:
+        """Where replies go: the customer, through the business account that got the event."""
+        event = self.event
+        return Address(channel=event.channel, account=event.recipient.account,
+                       user=event.sender.user)
 
     @property
     def channel(self) -> Channel:
@@ -558,30 +559,24 @@ class AsyncHub(_HubBase):
             await _acall(self.core.store, "forget", dedup_key(event))
 
     async def _fresh(self, events: Iterable[Event]) -> list[Event]:
-        """The events not seen before, recorded, with the store updates they imply. If the store
-        fails part-way, the keys recorded by this call are given back before the error is raised,
-        so the platform's re-delivery is not taken for a duplicate."""
+        """The events not seen before, recorded, with the store updates they imply: one call of
+        the store's batch method (``arecord``, else ``record``) per batch, or the single calls
+        for a store without one. If the store fails part-way, the keys recorded by this call are
+        given back before the error is raised, so the platform's re-delivery is not taken for a
+        duplicate."""
+        events = list(events)
+        if not events:
+            return []
         store = self.core.store
-        out: list[Event] = []
-        recorded: list[str] = []
-        try:
-            for event in events:
-                key = dedup_key(event)
-                if not await _acall(store, "remember", key, DEDUP_TTL):
-                    continue
-                recorded.append(key)
-                for name, args, kwargs in self.core.observations(event):
-                    await _acall(store, name, *args, **kwargs)
-                if self.core.may_answer_menu(event):
-                    state = await _acall(store, "conversation", conversation_key(event))
-                    event = self.core.answer_menu(event, state)
-                out.append(event)
-        except BaseException:
-            for key in recorded:
-                with contextlib.suppress(Exception):
-                    await _acall(store, "forget", key)
-            raise
-        return out
+        arrivals = self.core.arrivals(events)
+        record = getattr(store, "arecord", None)
+        if record is not None:
+            results = await record(arrivals)
+        elif (record := getattr(store, "record", None)) is not None:
+            results = record(arrivals)
+        else:
+            results = await arecord_each(store, arrivals)
+        return self.core.admitted(events, arrivals, results)
 
     async def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""
@@ -815,27 +810,15 @@ class Hub(_HubBase):
             self.core.store.forget(dedup_key(event))
 
     def _fresh(self, events: Iterable[Event]) -> list[Event]:
-        """See :meth:`AsyncHub._fresh`."""
+        """See :meth:`AsyncHub._fresh` (``record``, or the single calls without it)."""
+        events = list(events)
+        if not events:
+            return []
         store = self.core.store
-        out: list[Event] = []
-        recorded: list[str] = []
-        try:
-            for event in events:
-                key = dedup_key(event)
-                if not store.remember(key, DEDUP_TTL):
-                    continue
-                recorded.append(key)
-                for name, args, kwargs in self.core.observations(event):
-                    _call(store, name, *args, **kwargs)
-                if self.core.may_answer_menu(event):
-                    event = self.core.answer_menu(event, store.conversation(conversation_key(event)))
-                out.append(event)
-        except BaseException:
-            for key in recorded:
-                with contextlib.suppress(Exception):
-                    store.forget(key)
-            raise
-        return out
+        arrivals = self.core.arrivals(events)
+        record = getattr(store, "record", None)
+        results = record(arrivals) if record is not None else record_each(store, arrivals)
+        return self.core.admitted(events, arrivals, results)
 
     def dispatch(self, events: Iterable[Event]) -> None:
         """Run the handler of each event in order; a failing handler does not stop the others."""

@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from polychat.stores import MemoryStore, Store
+from polychat.stores import Arrival, MemoryStore, Store
+from polychat.stores.base import record_each
 
 APPLE_ADDRESS = "apple:0a1b2c3d-biz:urn:mbid:AQAAY/x+Lm9==="
 T0 = datetime(2026, 1, 1, 12, 0, 0, 123_457, tzinfo=UTC)
@@ -168,6 +169,168 @@ async def test_state_expires_after_state_ttl(face: Face) -> None:
     await short.update_conversation("a", menu=[1])  # a fresh state, not the expired one merged
     assert await short.conversation("a") == {"menu": [1]}
     await close(store)
+
+
+# -- the batch method: record / arecord -----------------------------------------------------------
+
+
+def touch(address: str, when: datetime) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    return ("touch_user", (address, when), {})
+
+
+def update(address: str, **values: Any) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    return ("update_conversation", (address,), values)
+
+
+def put(key: str, value: Any, ttl: float = 60) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    return ("put", (key, value, ttl), {})
+
+
+async def test_record_remembers_applies_and_reads(face: Face) -> None:
+    results = await face.record([
+        Arrival("k1", 60, [touch("a", T0), update("a", closed=False, capabilities=("list",))], "a"),
+        Arrival("k2", 60, [put("c", {"n": 1})]),
+        Arrival("k3", 60),
+    ])
+    assert results == [{"closed": False, "capabilities": ["list"]}, {}, {}]
+    assert await face.last_user_activity("a") == T0
+    assert await face.get("c") == {"n": 1}
+    assert [await face.remember(key, 60) for key in ("k1", "k2", "k3")] == [False] * 3
+    assert await face.record([]) == []
+
+
+async def test_record_duplicates_give_none_and_apply_nothing(face: Face) -> None:
+    assert await face.remember("seen", 60) is True
+    results = await face.record([
+        Arrival("seen", 60, [touch("a", T0), update("a", closed=True), put("c", 1)], "a"),
+        Arrival("new", 60, [update("b", closed=True)], "b"),
+        Arrival("new", 60, [update("b", closed=False, menu=[1]), put("d", 2)], "b"),  # same batch
+    ])
+    assert results == [None, {"closed": True}, None]
+    assert await face.last_user_activity("a") is None
+    assert await face.conversation("a") == {}
+    assert await face.conversation("b") == {"closed": True}
+    assert await face.get("c") is None and await face.get("d") is None
+    assert await face.record([Arrival("new", 60, [touch("b", T0)], "b")]) == [None]  # a re-delivery
+    assert await face.last_user_activity("b") is None
+
+
+async def test_record_applies_in_order_and_later_arrivals_see_earlier_ones(face: Face) -> None:
+    await face.update_conversation("a", menu={"options": []}, step="ask")
+    results = await face.record([
+        Arrival("k1", 60, [touch("a", T0), update("a", closed=True, menu=None)], None),
+        Arrival("k2", 60, [touch("a", T0 - timedelta(hours=1))], "a"),  # an older time: kept later
+        Arrival("k3", 60, [update("a", closed=False), update("a", step=None), put("c", 1),
+                           put("c", None)], "a"),
+        Arrival("k4", 60, [put("c", 2), update("a", capabilities=["time"])], "a"),
+    ])
+    assert results == [{}, {"closed": True, "step": "ask"}, {"closed": False},
+                       {"closed": False, "capabilities": ["time"]}]
+    assert await face.last_user_activity("a") == T0
+    assert await face.get("c") == 2
+
+
+async def test_record_reads_state_after_its_own_updates(face: Face) -> None:
+    menu = {"options": [{"n": 1, "id": "s", "title": "Small", "source": "list"}], "at": 1.5}
+    await face.update_conversation(APPLE_ADDRESS, menu=menu)
+    results = await face.record([Arrival("k", 60, [update(APPLE_ADDRESS, closed=False, nothing=None),
+                                                   update(APPLE_ADDRESS)], APPLE_ADDRESS)])
+    assert results == [{"menu": menu, "closed": False}]
+    results[0]["menu"]["at"] = 9  # a copy
+    assert (await face.conversation(APPLE_ADDRESS))["menu"] == menu
+
+
+async def test_record_refuses_an_unknown_update_and_forgets_its_keys(face: Face) -> None:
+    with pytest.raises(ValueError, match="'acquire'"):
+        await face.record([
+            Arrival("k1", 60, [touch("a", T0)], "a"),
+            Arrival("k2", 60, [("acquire", ("b",), {"rate": 1, "burst": 1, "now": 0.0,
+                                                     "max_wait": 1})]),
+        ])
+    assert await face.remember("k1", 60) is True  # given back: a re-delivery counts as new
+    assert await face.remember("k2", 60) is True
+
+
+async def test_record_refuses_a_value_that_is_not_json_and_forgets_its_keys(face: Face) -> None:
+    with pytest.raises(TypeError):
+        await face.record([Arrival("k1", 60, [update("a", closed=True)], "a"),
+                           Arrival("k2", 60, [update("b", bad=object())])])
+    assert await face.remember("k1", 60) is True
+    assert await face.remember("k2", 60) is True
+    assert await face.conversation("b") == {}
+
+
+def break_the_batch_after_its_keys(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``record`` fail after it has recorded its keys and applied some updates: a state read
+    raises in MemoryStore, an unknown command in RedisStore's second pipeline."""
+    if isinstance(store, MemoryStore):
+        def broken(self: Any, address: str, now: float) -> dict[str, str]:
+            raise ConnectionError("state unreadable")
+        monkeypatch.setattr(MemoryStore, "_conversation_unlocked", broken)
+        return
+    from polychat.stores.redis import RedisStore
+
+    queue = RedisStore._queue_updates
+
+    def queue_and_break(self: Any, pipe: Any, *args: Any) -> Any:
+        where = queue(self, pipe, *args)
+        pipe.execute_command("NOSUCHCOMMAND")
+        return where
+
+    monkeypatch.setattr(RedisStore, "_queue_updates", queue_and_break)
+
+
+async def test_a_failure_mid_batch_forgets_the_keys_recorded(
+        face: Face, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await face.remember("seen", 60) is True
+    with monkeypatch.context() as patch:
+        break_the_batch_after_its_keys(face.store, patch)
+        with pytest.raises(Exception, match=r"state unreadable|unknown command"):
+            await face.record([Arrival("k1", 60, [touch("a", T0)]), Arrival("seen", 60),
+                               Arrival("k2", 60, [update("a", closed=True)], "a")])
+    assert await face.remember("k1", 60) is True  # given back
+    assert await face.remember("k2", 60) is True
+    assert await face.remember("seen", 60) is False  # not this call's: kept
+
+
+async def test_record_gives_what_the_single_calls_give(face: Face) -> None:
+    """A seeded mix of arrivals, through ``record`` in batches of random sizes on one store and
+    through the single methods one call at a time on another: same results, same state."""
+    rng = random.Random(7)
+    addresses = ["a", "b", APPLE_ADDRESS]
+    arrivals = []
+    for n in range(60):
+        address = rng.choice(addresses)
+        updates: list[Any] = []
+        for _ in range(rng.randrange(4)):
+            pick = rng.randrange(3)
+            if pick == 0:
+                updates.append(touch(address, T0 + timedelta(minutes=rng.randrange(-30, 30))))
+            elif pick == 1:
+                updates.append(update(address, **{rng.choice(["closed", "menu", "x"]):
+                                                  rng.choice([None, True, [n], {"n": n}])}))
+            else:
+                updates.append(put(rng.choice(["c1", "c2"]), rng.choice([None, n, [n]])))
+        arrivals.append(Arrival(f"k{rng.randrange(45)}", 60, updates,
+                                rng.choice([None, address])))
+    single = like(face.store)
+    try:
+        expected = record_each(single, arrivals)
+        got: list[Any] = []
+        start = 0
+        while start < len(arrivals):
+            size = rng.randrange(1, 12)
+            got += await face.record(arrivals[start:start + size])
+            start += size
+        assert got == expected
+        assert got.count(None) > 5 and any(got)  # duplicates and reads both exercised
+        for address in addresses:
+            assert await face.conversation(address) == single.conversation(address)
+            assert await face.last_user_activity(address) == single.last_user_activity(address)
+        for key in ("c1", "c2"):
+            assert await face.get(key) == single.get(key)
+    finally:
+        await close(single)
 
 
 # -- pacing --------------------------------------------------------------------------------------
@@ -363,6 +526,20 @@ def test_atomic_under_threads(any_store: Any, kind: str) -> None:
     assert sorted(wait for _, wait in results) == [n / 8 for n in range(THREADS)]  # one slot each
     assert any_store.last_user_activity("a") == T0 + timedelta(seconds=THREADS - 1)
     assert any_store.conversation("a") == {f"field{n}": n for n in range(THREADS)}
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_record_is_atomic_per_key_under_threads(any_store: Any, kind: str) -> None:
+    async def work(face: Face, n: int) -> Any:
+        return await face.record([Arrival(f"own{n}", 60, [update("a", **{f"f{n}": n})]),
+                                  Arrival("same", 60, [touch("a", T0 + timedelta(seconds=n))]),
+                                  Arrival(f"own{n}", 60)])
+
+    results = race(kind, any_store, work)
+    assert all(own == {} and again is None for own, _, again in results)
+    assert [same for _, same, _ in results].count({}) == 1  # one winner; the others: None
+    assert all(same is None for _, same, _ in results if same != {})
+    assert any_store.conversation("a") == {f"f{n}": n for n in range(THREADS)}
 
 
 async def test_atomic_under_gather(any_store: Any) -> None:

@@ -19,6 +19,7 @@ import redis
 import redis.asyncio
 
 import polychat
+from polychat.stores import Arrival
 from polychat.stores.redis import DEFAULT_STATE_TTL, RedisStore, _milliseconds
 from polychat.testing import Simulator
 
@@ -74,6 +75,120 @@ def test_key_layout_and_ttls(redis_store: RedisStore, client: redis.Redis) -> No
     assert client.get(f"{p}cache:template:hello:en") == '{"name":"hello"}'
     assert 59_000 < client.pttl(f"{p}cache:template:hello:en") <= 60_000
     assert DEFAULT_STATE_TTL == 30 * 86_400
+
+
+def batch(n: int) -> list[Arrival]:
+    """``n`` arrivals of three customers, each with the updates a hub sends for a message."""
+    return [Arrival(f"whatsapp:wamid.B{i}", 10, [
+        ("touch_user", (f"a{i % 3}", T0), {}),
+        ("update_conversation", (f"a{i % 3}",), {"closed": False, "capabilities": ["list"]}),
+        ("put", (f"cached{i % 2}", {"i": i}, 60), {}),
+    ], f"a{i % 3}") for i in range(n)]
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the requests sent to Redis by any client, sync or asyncio (a pipeline is one)."""
+    sent = [0]
+    for klass in (redis.connection.AbstractConnection, redis.asyncio.connection.AbstractConnection):
+        original = klass.send_packed_command
+
+        def counting(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            sent[0] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(klass, "send_packed_command", counting)
+    return sent
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_record_takes_two_round_trips_whatever_the_batch(redis_store: RedisStore,
+                                                         round_trips: list[int], face: str) -> None:
+    async def record(arrivals: list[Arrival]) -> list[Any]:
+        if face == "sync":
+            return redis_store.record(arrivals)
+        return await redis_store.arecord(arrivals)
+
+    async def run() -> list[Any]:
+        await record([Arrival("warm-up", 10, batch(1)[0].updates)])  # connects, loads the scripts
+        counts, results = [], []
+        for arrivals in (batch(1), batch(100), batch(100)):
+            round_trips[0] = 0
+            results.append(await record(arrivals))
+            counts.append(round_trips[0])
+        await redis_store.aclose()
+        return [counts, results]
+
+    counts, results = asyncio.run(run())
+    assert counts == [2, 2, 1]  # all duplicates: no second round trip
+    assert results[1][0] is None  # B0: recorded by the first batch
+    assert results[1][1] == {"closed": False, "capabilities": ["list"]}
+    assert results[2] == [None] * 100
+
+
+def test_record_writes_what_the_single_calls_write(redis_store: RedisStore,
+                                                  client: redis.Redis) -> None:
+    p = redis_store.prefix
+    assert redis_store.record([Arrival("whatsapp:wamid.X", 10, [
+        ("touch_user", (APPLE_ADDRESS, T0), {}),
+        ("update_conversation", (APPLE_ADDRESS,), {"closed": True, "capabilities": ["list"]}),
+        ("update_conversation", (APPLE_ADDRESS,), {}),
+        ("put", ("template:hello:en", {"name": "hello"}, 60), {}),
+        ("put", ("gone", None, 60), {}),
+    ], APPLE_ADDRESS)]) == [{"closed": True, "capabilities": ["list"]}]
+    assert sorted(client.keys(f"{p}*")) == sorted([
+        f"{p}seen:whatsapp:wamid.X", f"{p}user:{APPLE_ADDRESS}", f"{p}conv:{APPLE_ADDRESS}",
+        f"{p}cache:template:hello:en",
+    ])
+    assert client.get(f"{p}seen:whatsapp:wamid.X") == "1"
+    assert 9_000 < client.pttl(f"{p}seen:whatsapp:wamid.X") <= 10_000
+    assert client.get(f"{p}user:{APPLE_ADDRESS}") == str(1_767_225_600 * 10**6)
+    assert 29 * DAY_MS < client.pttl(f"{p}user:{APPLE_ADDRESS}") <= 30 * DAY_MS
+    assert client.hgetall(f"{p}conv:{APPLE_ADDRESS}") == {"closed": "true", "capabilities": '["list"]'}
+    assert 29 * DAY_MS < client.pttl(f"{p}conv:{APPLE_ADDRESS}") <= 30 * DAY_MS
+    assert client.get(f"{p}cache:template:hello:en") == '{"name":"hello"}'
+    assert 59_000 < client.pttl(f"{p}cache:template:hello:en") <= 60_000
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_record_reloads_scripts_the_server_lost(redis_store: RedisStore, client: redis.Redis,
+                                               round_trips: list[int], face: str) -> None:
+    async def record(arrivals: list[Arrival]) -> list[Any]:
+        if face == "sync":
+            return redis_store.record(arrivals)
+        return await redis_store.arecord(arrivals)
+
+    async def run() -> list[Any]:
+        first = await record(batch(3))
+        client.script_flush()  # a restarted server, or SCRIPT FLUSH
+        round_trips[0] = 0
+        arrivals = [Arrival(f"again{i}", 10, a.updates, a.state_of) for i, a in enumerate(batch(3))]
+        second = await record(arrivals)
+        trips = round_trips[0]
+        await redis_store.aclose()
+        return [first, second, trips]
+
+    first, second, trips = asyncio.run(run())
+    assert second == first
+    assert trips == 2 + 1 + 2  # SET NX; the pipeline refused; SCRIPT LOAD twice; then replayed
+    assert redis_store.last_user_activity("a0") == T0
+    assert redis_store.get("cached0") == {"i": 2}
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_record_with_decode_responses(url: str, redis_store: RedisStore, face: str) -> None:
+    sync_client = redis.Redis.from_url(url, decode_responses=True)
+    async_client = redis.asyncio.Redis.from_url(url, decode_responses=True)
+    store = RedisStore(sync_client, async_client=async_client, prefix=redis_store.prefix + "decoded:")
+
+    async def run() -> list[Any]:
+        arrivals = batch(2) + batch(1)
+        results = store.record(arrivals) if face == "sync" else await store.arecord(arrivals)
+        await async_client.aclose()
+        return results
+
+    assert asyncio.run(run()) == [{"closed": False, "capabilities": ["list"]}] * 2 + [None]
+    sync_client.close()
 
 
 def test_the_tat_is_stored_exactly(redis_store: RedisStore, client: redis.Redis) -> None:

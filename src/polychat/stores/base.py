@@ -29,17 +29,143 @@ Rules every implementation follows:
   so every store decides identically for the same inputs.
 - **Values.** Conversation values and cached values are JSON-serialisable; they come back as
   decoded JSON (tuples as lists), never as the caller's own objects.
+
+**The batch method** ``record(arrivals)`` / ``arecord(arrivals)`` does, for a webhook's
+:class:`Arrival` list, what the hub would otherwise do call by call: for each arrival in order,
+``remember(key, ttl)``; if the key was already recorded, the result is None and nothing else is
+done for that arrival; otherwise its ``updates`` (``touch_user``, ``update_conversation``,
+``put``) are applied in order, and the result is ``conversation(state_of)`` read after them (``{}``
+when ``state_of`` is None). Later arrivals see the earlier ones' updates. An unknown update name
+raises ``ValueError``. If it raises, it first forgets (best effort) the keys it recorded, so the
+platform's re-delivery is not taken for a duplicate. It is optional and kept out of the
+:class:`Store` protocol, so stores written before it still pass ``isinstance(x, Store)``: the
+hubs call it when the store has it and fall back to the single calls otherwise.
+:class:`SyncStoreBase` provides it as a loop over the single methods;
+:class:`~polychat.MemoryStore` does a batch under one lock, ``RedisStore`` in two round trips.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["DEFAULT_STATE_TTL", "Store", "SyncStoreBase"]
+__all__ = ["ARRIVAL_UPDATES", "DEFAULT_STATE_TTL", "Arrival", "Store", "StoreUpdate", "SyncStoreBase"]
 
 DEFAULT_STATE_TTL = 30 * 24 * 3600.0
 """Seconds customer activity and conversation state are kept after their last update (30 days)."""
+
+StoreUpdate = tuple[str, tuple[Any, ...], dict[str, Any]]
+"""A store method name, its positional and keyword arguments (the hubs call it sync or async)."""
+
+ARRIVAL_UPDATES = frozenset({"touch_user", "update_conversation", "put"})
+"""The store methods an :class:`Arrival`'s updates may name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One inbound event as the batch method ``record`` / ``arecord`` sees it.
+
+    Attributes:
+        key: the event's dedup key, remembered for ``ttl`` seconds.
+        ttl: how long to remember ``key``.
+        updates: the store writes the event implies when new, applied in order: ``(name, args,
+            kwargs)`` with ``name`` one of ``touch_user``, ``update_conversation``, ``put``.
+        state_of: a conversation address whose state to read after the updates, or None.
+    """
+
+    key: str
+    ttl: float
+    updates: Sequence[StoreUpdate] = ()
+    state_of: str | None = None
+
+
+def unknown_update(name: str, arrival: Arrival) -> ValueError:
+    """The error for an update ``record`` does not apply."""
+    return ValueError(f"unknown store update {name!r} in the arrival of {arrival.key!r} "
+                      f"(record applies {', '.join(sorted(ARRIVAL_UPDATES))})")
+
+
+def check_arrivals(arrivals: Sequence[Arrival]) -> None:
+    """Raise ``ValueError`` for an update name ``record`` does not apply (before any I/O)."""
+    for arrival in arrivals:
+        for name, _, _ in arrival.updates:
+            if name not in ARRIVAL_UPDATES:
+                raise unknown_update(name, arrival)
+
+
+def record_each(store: Any, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+    """``record`` done with the store's single sync methods, one call at a time.
+
+    What :meth:`SyncStoreBase.record` does, and what a hub does with a store that has no
+    ``record``. On an error, forgets (best effort) the keys recorded by this call, then raises.
+    """
+    check_arrivals(arrivals)
+    results: list[dict[str, Any] | None] = []
+    recorded: list[str] = []
+    try:
+        for arrival in arrivals:
+            if not store.remember(arrival.key, arrival.ttl):
+                results.append(None)
+                continue
+            recorded.append(arrival.key)
+            for name, args, kwargs in arrival.updates:
+                getattr(store, name)(*args, **kwargs)
+            results.append({} if arrival.state_of is None else store.conversation(arrival.state_of))
+    except BaseException:
+        for key in recorded:
+            with contextlib.suppress(Exception):
+                store.forget(key)
+        raise
+    return results
+
+
+async def acall(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the store's async face (``a<name>``), or its sync method when it has none."""
+    method = getattr(store, "a" + name, None)
+    if method is None:
+        return getattr(store, name)(*args, **kwargs)
+    return await method(*args, **kwargs)
+
+
+async def arecord_each(store: Any, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+    """:func:`record_each` through the store's async face (each method's sync one if it has no
+    async one)."""
+    check_arrivals(arrivals)
+    results: list[dict[str, Any] | None] = []
+    recorded: list[str] = []
+    try:
+        for arrival in arrivals:
+            if not await acall(store, "remember", arrival.key, arrival.ttl):
+                results.append(None)
+                continue
+            recorded.append(arrival.key)
+            for name, args, kwargs in arrival.updates:
+                await acall(store, name, *args, **kwargs)
+            results.append({} if arrival.state_of is None
+                           else await acall(store, "conversation", arrival.state_of))
+    except BaseException:
+        for key in recorded:
+            with contextlib.suppress(Exception):
+                await acall(store, "forget", key)
+        raise
+    return results
+
+
+RECORD_CALLS = ("remember", "forget", "touch_user", "update_conversation", "put", "conversation")
+"""The single methods ``record`` stands for."""
+
+_ASYNC_RECORD_CALLS = tuple(f"a{name}" for name in RECORD_CALLS)
+
+
+def overrides(store: object, base: type, names: Sequence[str]) -> bool:
+    """Whether ``store``'s class replaces any of ``base``'s methods ``names`` (a subclass adding
+    behaviour to them, which a batch that bypasses them would lose)."""
+    klass = type(store)
+    return klass is not base and any(getattr(klass, name) is not getattr(base, name)
+                                     for name in names)
 
 
 @runtime_checkable
@@ -50,6 +176,10 @@ class Store(Protocol):
     implementations: :class:`~polychat.MemoryStore` (one process, the default) and
     ``polychat.stores.redis.RedisStore`` (shared by several workers). Write your own sync one by
     subclassing :class:`SyncStoreBase`.
+
+    The batch method ``record`` / ``arecord`` (see the module documentation) is optional and not
+    part of this protocol: a store without it is still a ``Store``, and the hubs then make the
+    single calls instead.
     """
 
     # -- de-duplication ------------------------------------------------------------------------
@@ -222,6 +352,10 @@ class SyncStoreBase:
     :class:`~polychat.MemoryStore`). A store that blocks on I/O should override the async
     methods too (for instance with ``asyncio.to_thread``), or the loop stalls on every call.
 
+    The batch method :meth:`record` comes as a loop over the single methods, and :meth:`arecord`
+    calls it — or, when the subclass overrides async methods, loops over those instead. Override
+    both when the store can record a batch in fewer round trips.
+
     Example::
 
         class SqliteStore(SyncStoreBase):
@@ -273,6 +407,19 @@ class SyncStoreBase:
         """See :meth:`Store.put`; subclasses implement it."""
         raise _missing(self, "put")
 
+    def record(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+        """The batch method (see the module documentation): for each arrival, ``remember``, then
+        its updates and the state read when it is new; None for a duplicate.
+
+        This default calls the single methods one at a time (so a subclass gets it for free);
+        a store that can do better (one lock, one round trip) overrides it.
+
+        Raises:
+            ValueError: an update names a method other than ``touch_user``,
+                ``update_conversation`` and ``put`` (raised before anything is recorded).
+        """
+        return record_each(self, arrivals)
+
     async def aremember(self, key: str, ttl: float) -> bool:
         """Calls :meth:`remember`."""
         return self.remember(key, ttl)
@@ -317,3 +464,10 @@ class SyncStoreBase:
     async def aput(self, key: str, value: Any, ttl: float) -> None:
         """Calls :meth:`put`."""
         self.put(key, value, ttl)
+
+    async def arecord(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+        """Calls :meth:`record`; or, when the subclass overrides the async single methods (e.g.
+        with ``asyncio.to_thread``), goes through them one at a time, so the loop never blocks."""
+        if overrides(self, SyncStoreBase, _ASYNC_RECORD_CALLS):
+            return await arecord_each(self, arrivals)
+        return self.record(arrivals)

@@ -6,12 +6,12 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from . import _pacing
-from .base import DEFAULT_STATE_TTL, SyncStoreBase
+from .base import DEFAULT_STATE_TTL, RECORD_CALLS, Arrival, SyncStoreBase, overrides, unknown_update
 
 __all__ = ["MemoryStore"]
 
@@ -28,6 +28,27 @@ def _dump(value: Any) -> str:
 
 def _utc(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _encoded(values: dict[str, Any]) -> dict[str, str | None]:
+    """Conversation ``values`` JSON-encoded (None stays None: it deletes the field)."""
+    return {name: None if value is None else _dump(value) for name, value in values.items()}
+
+
+def _touch_args(address: str, when: datetime) -> tuple[str, datetime]:
+    return address, _utc(when)
+
+
+def _update_args(address: str, **values: Any) -> tuple[str, dict[str, str | None]]:
+    return address, _encoded(values)
+
+
+def _put_args(key: str, value: Any, ttl: float) -> tuple[str, str | None, float]:
+    return key, None if value is None else _dump(value), ttl
+
+
+def _unknown(name: str, arrival: Arrival) -> Any:
+    raise unknown_update(name, arrival)
 
 
 def _trim(table: OrderedDict[str, tuple[_V, float]], limit: int, now: float) -> None:
@@ -102,14 +123,16 @@ class MemoryStore(SyncStoreBase):
     def remember(self, key: str, ttl: float) -> bool:
         """Record ``key`` for ``ttl`` seconds; True if it was new (see :meth:`Store.remember`)."""
         with self._lock:
-            now = self._clock()
-            found = self._keys.get(key)
-            if found is not None and found[1] > now:
-                return False
-            self._keys[key] = (None, now + ttl)
-            self._keys.move_to_end(key)
-            _trim(self._keys, self.max_keys, now)
-            return True
+            return self._remember_unlocked(key, ttl, self._clock())
+
+    def _remember_unlocked(self, key: str, ttl: float, now: float) -> bool:
+        found = self._keys.get(key)
+        if found is not None and found[1] > now:
+            return False
+        self._keys[key] = (None, now + ttl)
+        self._keys.move_to_end(key)
+        _trim(self._keys, self.max_keys, now)
+        return True
 
     def forget(self, key: str) -> None:
         """Drop ``key`` (see :meth:`Store.forget`)."""
@@ -122,13 +145,15 @@ class MemoryStore(SyncStoreBase):
         """Record the customer's activity; an older time never replaces a newer one."""
         when = _utc(when)
         with self._lock:
-            now = self._clock()
-            found = self._users.get(address)
-            if found is not None and found[1] > now and found[0] >= when:
-                when = found[0]
-            self._users[address] = (when, now + self.state_ttl)
-            self._users.move_to_end(address)
-            _trim(self._users, self.max_users, now)
+            self._touch_user_unlocked(address, when, self._clock())
+
+    def _touch_user_unlocked(self, address: str, when: datetime, now: float) -> None:
+        found = self._users.get(address)
+        if found is not None and found[1] > now and found[0] >= when:
+            when = found[0]
+        self._users[address] = (when, now + self.state_ttl)
+        self._users.move_to_end(address)
+        _trim(self._users, self.max_users, now)
 
     def last_user_activity(self, address: str) -> datetime | None:
         """The customer's latest recorded activity (aware, UTC), or None."""
@@ -143,11 +168,15 @@ class MemoryStore(SyncStoreBase):
     def conversation(self, address: str) -> dict[str, Any]:
         """A fresh copy of the conversation state at ``address`` (empty when unknown)."""
         with self._lock:
-            found = self._conversations.get(address)
-            if found is None or found[1] <= self._clock():
-                return {}
-            fields = dict(found[0])
+            fields = self._conversation_unlocked(address, self._clock())
         return {name: json.loads(text) for name, text in fields.items()}
+
+    def _conversation_unlocked(self, address: str, now: float) -> dict[str, str]:
+        """A copy of the encoded fields at ``address`` (decode them outside the lock)."""
+        found = self._conversations.get(address)
+        if found is None or found[1] <= now:
+            return {}
+        return dict(found[0])
 
     def update_conversation(self, address: str, **values: Any) -> None:
         """Merge ``values`` into the conversation state at ``address``; None deletes a field.
@@ -157,22 +186,27 @@ class MemoryStore(SyncStoreBase):
         """
         if not values:
             return
-        encoded = {name: None if value is None else _dump(value) for name, value in values.items()}
+        encoded = _encoded(values)
         with self._lock:
-            now = self._clock()
-            found = self._conversations.get(address)
-            fields = dict(found[0]) if found is not None and found[1] > now else {}
-            for name, text in encoded.items():
-                if text is None:
-                    fields.pop(name, None)
-                else:
-                    fields[name] = text
-            if fields:
-                self._conversations[address] = (fields, now + self.state_ttl)
-                self._conversations.move_to_end(address)
+            self._update_conversation_unlocked(address, encoded, self._clock())
+
+    def _update_conversation_unlocked(self, address: str, encoded: dict[str, str | None],
+                                      now: float) -> None:
+        if not encoded:
+            return
+        found = self._conversations.get(address)
+        fields = dict(found[0]) if found is not None and found[1] > now else {}
+        for name, text in encoded.items():
+            if text is None:
+                fields.pop(name, None)
             else:
-                self._conversations.pop(address, None)
-            _trim(self._conversations, self.max_users, now)
+                fields[name] = text
+        if fields:
+            self._conversations[address] = (fields, now + self.state_ttl)
+            self._conversations.move_to_end(address)
+        else:
+            self._conversations.pop(address, None)
+        _trim(self._conversations, self.max_users, now)
 
     # -- pacing --------------------------------------------------------------------------------
 
@@ -231,10 +265,68 @@ class MemoryStore(SyncStoreBase):
         """
         text = None if value is None else _dump(value)
         with self._lock:
-            now = self._clock()
-            if text is None:
-                self._cache.pop(key, None)
-                return
-            self._cache[key] = (text, now + ttl)
-            self._cache.move_to_end(key)
-            _trim(self._cache, self.max_cached, now)
+            self._put_unlocked(key, text, ttl, self._clock())
+
+    def _put_unlocked(self, key: str, text: str | None, ttl: float, now: float) -> None:
+        if text is None:
+            self._cache.pop(key, None)
+            return
+        self._cache[key] = (text, now + ttl)
+        self._cache.move_to_end(key)
+        _trim(self._cache, self.max_cached, now)
+
+    # -- batch ---------------------------------------------------------------------------------
+
+    def record(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+        """The batch method (see :meth:`SyncStoreBase.record`), under one lock acquisition.
+
+        Only a new arrival's values are encoded (under the lock). On an error (an unknown update
+        name, a value that is not JSON) the keys recorded by this call are dropped again before
+        it is raised. A subclass that overrides one of the single methods the batch stands for
+        (``remember``, ``touch_user``…) gets the one-call-at-a-time default instead, so its
+        overrides run.
+
+        Raises:
+            ValueError: an update names a method other than ``touch_user``,
+                ``update_conversation`` and ``put``.
+            TypeError: a value cannot be encoded as JSON.
+        """
+        if type(self) is not MemoryStore and overrides(self, MemoryStore, RECORD_CALLS):
+            return super().record(arrivals)
+        found: list[dict[str, str] | None] = []
+        recorded: list[str] = []
+        with self._lock:
+            try:
+                now = self._clock()
+                for arrival in arrivals:
+                    if not self._remember_unlocked(arrival.key, arrival.ttl, now):
+                        found.append(None)
+                        continue
+                    recorded.append(arrival.key)
+                    for name, args, kwargs in arrival.updates:
+                        prepare, helper = _BATCH.get(name) or _unknown(name, arrival)
+                        helper(self, *prepare(*args, **kwargs), now)
+                    found.append({} if arrival.state_of is None
+                                 else self._conversation_unlocked(arrival.state_of, now))
+            except BaseException:
+                for key in recorded:
+                    self._keys.pop(key, None)
+                raise
+        return [None if fields is None else {name: json.loads(text) for name, text in fields.items()}
+                for fields in found]
+
+    async def arecord(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+        """Calls :meth:`record` (see :meth:`SyncStoreBase.arecord` for subclasses)."""
+        if type(self) is MemoryStore:
+            return self.record(arrivals)
+        return await super().arecord(arrivals)
+
+
+_BATCH: dict[str, tuple[Callable[..., tuple[Any, ...]], Callable[..., None]]] = {
+    "touch_user": (_touch_args, MemoryStore._touch_user_unlocked),
+    "update_conversation": (_update_args, MemoryStore._update_conversation_unlocked),
+    "put": (_put_args, MemoryStore._put_unlocked),
+}
+"""For each update :meth:`MemoryStore.record` applies: a function with the method's signature
+giving its arguments ready for the ``_unlocked`` helper (values encoded, times in UTC), and
+that helper."""

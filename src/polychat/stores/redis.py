@@ -16,7 +16,9 @@ It needs the ``redis`` package (redis-py 5 or later): ``pip install "polychat[re
 
 The sync face (used by :class:`~polychat.Hub`) talks through a ``redis.Redis`` client, the async
 face (used by :class:`~polychat.AsyncHub`) through a ``redis.asyncio.Redis`` client. Each
-operation is one round trip: one command or one Lua script, atomic on the server. Pacing
+operation is one round trip: one command or one Lua script, atomic on the server. The batch
+method ``record`` / ``arecord`` (a webhook's events) takes two: one pipeline of ``SET NX`` for
+every event key, then one pipeline of the new events' updates and state reads. Pacing
 scripts take the caller's ``now`` as an argument and never read the server's clock, so a
 RedisStore and a :class:`~polychat.MemoryStore` decide identically for the same calls; give
 every worker the same clock (``time.time()``).
@@ -38,19 +40,20 @@ Keys, all under ``prefix`` (``polychat:`` by default; any address is a safe key 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import math
 import sys
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from . import _pacing
-from .base import DEFAULT_STATE_TTL
+from .base import DEFAULT_STATE_TTL, Arrival, check_arrivals
 
 if TYPE_CHECKING:
     import redis
@@ -229,6 +232,27 @@ class _Scripts:
         self.release: Any = client.register_script(_RELEASE)
 
 
+_Op = tuple[Any, ...]
+"""One queued write of a batch: ``("script", name, keys, args)``, ``("set", key, text, px)`` or
+``("delete", key)``."""
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A batch of arrivals, encoded before any I/O (so a bad value raises before anything is
+    recorded)."""
+
+    arrivals: Sequence[Arrival]
+    seen: list[str]
+    """The ``seen:`` key of each arrival."""
+    writes: list[list[_Op]]
+    """The writes of each arrival, in order."""
+
+
+def _first_error(replies: Sequence[Any]) -> Exception | None:
+    return next((reply for reply in replies if isinstance(reply, Exception)), None)
+
+
 @dataclass(frozen=True)
 class _LoopClient:
     """The asyncio client a store made for one event loop, and what closes it."""
@@ -391,6 +415,81 @@ class RedisStore:
         target = _pacing.hold_target(_pacing.check_time("until", until), tau)
         return [self._key("pace", key)], [repr(target), _milliseconds(self.state_ttl)]
 
+    def _batch(self, arrivals: Sequence[Arrival]) -> _Batch:
+        """Check and encode ``arrivals`` (``ValueError``, ``TypeError`` before any I/O)."""
+        check_arrivals(arrivals)
+        encode: dict[str, Callable[..., _Op | None]] = {
+            "touch_user": self._touch_op, "update_conversation": self._update_op, "put": self._put_op,
+        }
+        writes = []
+        for arrival in arrivals:
+            ops = [encode[name](*args, **kwargs) for name, args, kwargs in arrival.updates]
+            writes.append([op for op in ops if op is not None])
+        return _Batch(arrivals, [self._key("seen", a.key) for a in arrivals], writes)
+
+    def _touch_op(self, address: str, when: datetime) -> _Op:
+        return ("script", "touch_user", *self._touch_args(address, when))
+
+    def _update_op(self, address: str, **values: Any) -> _Op | None:
+        return ("script", "update_conversation", *self._update_args(address, values)) if values else None
+
+    def _put_op(self, key: str, value: Any, ttl: float) -> _Op:
+        if value is None:
+            return ("delete", self._key("cache", key))
+        return ("set", self._key("cache", key), json.dumps(value, separators=(",", ":")),
+                _milliseconds(ttl))
+
+    @staticmethod
+    def _queue_remember(pipe: Any, batch: _Batch) -> None:
+        """The first round trip: ``SET NX PX`` of every arrival's key."""
+        for key, arrival in zip(batch.seen, batch.arrivals, strict=True):
+            pipe.set(key, 1, nx=True, px=_milliseconds(arrival.ttl))
+
+    @staticmethod
+    def _new(batch: _Batch, replies: Sequence[Any]) -> tuple[list[bool], list[str]]:
+        """Which arrivals the first round trip recorded (``SET NX`` answered OK), and their keys."""
+        new = [not isinstance(reply, Exception) and bool(reply) for reply in replies]
+        return new, [key for key, fresh in zip(batch.seen, new, strict=True) if fresh]
+
+    def _queue_updates(self, pipe: Any, scripts: _Scripts, batch: _Batch,
+                       new: list[bool]) -> list[int | None]:
+        """The second round trip: the new arrivals' writes and state reads, in order. Returns,
+        for each arrival, None (a duplicate), -1 (no read) or the index of its ``HGETALL``."""
+        where: list[int | None] = []
+        count = 0
+        for arrival, writes, fresh in zip(batch.arrivals, batch.writes, new, strict=True):
+            if not fresh:
+                where.append(None)
+                continue
+            for op in writes:
+                if op[0] == "script":
+                    keys, args = op[2], op[3]
+                    pipe.evalsha(getattr(scripts, op[1]).sha, len(keys), *keys, *args)
+                elif op[0] == "set":
+                    pipe.set(op[1], op[2], px=op[3])
+                else:
+                    pipe.delete(op[1])
+                count += 1
+            if arrival.state_of is None:
+                where.append(-1)
+            else:
+                pipe.hgetall(self._key("conv", arrival.state_of))
+                where.append(count)
+                count += 1
+        return where
+
+    def _results(self, where: list[int | None], replies: Sequence[Any]) -> list[dict[str, Any] | None]:
+        error = _first_error(replies)
+        if error is not None:
+            raise error
+        return [None if at is None else {} if at < 0 else self._state(replies[at]) for at in where]
+
+    @staticmethod
+    def _noscript(replies: Sequence[Any]) -> bool:
+        """Whether the server lacked a script (restarted, or ``SCRIPT FLUSH``): load and replay."""
+        missing = _import_redis().exceptions.NoScriptError
+        return any(isinstance(reply, missing) for reply in replies)
+
     @staticmethod
     def _activity(raw: Any) -> datetime | None:
         return None if raw is None else _EPOCH + int(raw) * _MICROSECOND
@@ -497,6 +596,48 @@ class RedisStore:
         text = json.dumps(value, separators=(",", ":"))
         client.set(self._key("cache", key), text, px=_milliseconds(ttl))
 
+    def record(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+        """The batch method (see :mod:`polychat.stores.base`), in two round trips.
+
+        One pipeline sets every arrival's key (``SET NX``); one more applies the new arrivals'
+        updates (the same Lua scripts as the single methods) and reads their states
+        (``HGETALL``), in order. A server that lost the scripts costs one more round trip (they
+        are loaded and the second pipeline replayed; its writes are idempotent). If a step fails,
+        the keys the first one recorded are deleted before the error is raised.
+
+        Raises:
+            ValueError: an update names a method other than ``touch_user``,
+                ``update_conversation`` and ``put`` (before any I/O).
+            TypeError: a value cannot be encoded as JSON (before any I/O).
+        """
+        batch = self._batch(arrivals)
+        if not arrivals:
+            return []
+        client, scripts = self._sync()
+        pipe: Any = client.pipeline(transaction=False)
+        self._queue_remember(pipe, batch)
+        replies = pipe.execute(raise_on_error=False)
+        new, recorded = self._new(batch, replies)
+        try:
+            error = _first_error(replies)
+            if error is not None:
+                raise error
+            pipe = client.pipeline(transaction=False)
+            where = self._queue_updates(pipe, scripts, batch, new)
+            replies = pipe.execute(raise_on_error=False)
+            if self._noscript(replies):
+                for script in (scripts.touch_user, scripts.update_conversation):
+                    script.sha = client.script_load(script.script)
+                pipe = client.pipeline(transaction=False)
+                where = self._queue_updates(pipe, scripts, batch, new)
+                replies = pipe.execute(raise_on_error=False)
+            return self._results(where, replies)
+        except BaseException:
+            if recorded:
+                with contextlib.suppress(Exception):
+                    client.delete(*recorded)
+            raise
+
     # -- async face ----------------------------------------------------------------------------
 
     async def aremember(self, key: str, ttl: float) -> bool:
@@ -566,3 +707,33 @@ class RedisStore:
             return
         text = json.dumps(value, separators=(",", ":"))
         await client.set(self._key("cache", key), text, px=_milliseconds(ttl))
+
+    async def arecord(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
+        """Async face of :meth:`record` (two round trips)."""
+        batch = self._batch(arrivals)
+        if not arrivals:
+            return []
+        client, scripts = await self._async()
+        pipe: Any = client.pipeline(transaction=False)
+        self._queue_remember(pipe, batch)
+        replies = await pipe.execute(raise_on_error=False)
+        new, recorded = self._new(batch, replies)
+        try:
+            error = _first_error(replies)
+            if error is not None:
+                raise error
+            pipe = client.pipeline(transaction=False)
+            where = self._queue_updates(pipe, scripts, batch, new)
+            replies = await pipe.execute(raise_on_error=False)
+            if self._noscript(replies):
+                for script in (scripts.touch_user, scripts.update_conversation):
+                    script.sha = await client.script_load(script.script)
+                pipe = client.pipeline(transaction=False)
+                where = self._queue_updates(pipe, scripts, batch, new)
+                replies = await pipe.execute(raise_on_error=False)
+            return self._results(where, replies)
+        except BaseException:
+            if recorded:
+                with contextlib.suppress(Exception):
+                    await client.delete(*recorded)
+            raise
