@@ -8,6 +8,11 @@
   ``import polychat``, after building ``AsyncHub(WhatsApp, Messenger, AppleMessages)``, and after
   a hub has parsed one webhook of each platform and previewed one send per channel (models
   built, asyncio and the bench's helpers loaded: the state a serving process is in).
+- Memory is measured twice: in the bench's environment (the ``dev`` extra is installed there),
+  and as in a core install (``pip install polychat``), where ``click`` is absent. The difference
+  is httpx's own: ``import httpx`` also loads its command line (click, rich, pygments: about
+  5 MiB) whenever ``click`` is importable. The second run hides ``click`` to get that state
+  (``sys.modules["click"] = None``); nothing else differs.
 
 Run: ``python bench/footprint.py``.
 """
@@ -88,9 +93,14 @@ def import_times(code: str = _IMPORT, samples: int = SAMPLES) -> list[float]:
     return out
 
 
-def memory() -> dict[str, float]:
+_CORE_INSTALL = "import sys\nsys.modules['click'] = None  # as without the dev extra\n"
+
+
+def memory(*, core_install: bool = False) -> dict[str, float]:
     """VmRSS (MiB) of a fresh interpreter at each stage (see the module docs)."""
     code = f"BENCH = {str(_common.BENCH)!r}\n" + _MEMORY
+    if core_install:
+        code = _CORE_INSTALL + code
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env=_env())
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -103,6 +113,7 @@ def run() -> dict[str, Any]:
     median = statistics.median(times) * 1e3
     full = statistics.median(import_times(_FULL, 5)) * 1e3
     rss = memory()
+    core = memory(core_install=True)
     rows = [
         ["import polychat (fresh interpreter, median of 20)", f"{median:.1f} ms",
          f"< {IMPORT_TARGET_MS:.0f} ms", verdict(median < IMPORT_TARGET_MS)],
@@ -115,10 +126,17 @@ def run() -> dict[str, Any]:
          f"< {RSS_TARGET_MB:.0f} MB", verdict(rss["hub"] < RSS_TARGET_MB)],
         ["… after 1 webhook per platform + 1 preview each", f"{rss['warm']:.1f} MiB",
          f"< {RSS_TARGET_MB:.0f} MB", verdict(rss["warm"] < RSS_TARGET_MB)],
+        ["core install (no click: httpx skips its CLI): bare interpreter",
+         f"{core['start']:.1f} MiB", "", ""],
+        ["… with AsyncHub(WhatsApp, Messenger, Apple)", f"{core['hub']:.1f} MiB",
+         f"< {RSS_TARGET_MB:.0f} MB", verdict(core["hub"] < RSS_TARGET_MB)],
+        ["… after 1 webhook per platform + 1 preview each", f"{core['warm']:.1f} MiB",
+         f"< {RSS_TARGET_MB:.0f} MB", verdict(core["warm"] < RSS_TARGET_MB)],
     ]
     print(table(["what", "measured", "target", "result"], rows,
                 title="Import time and resident memory"))
-    return {"import_ms": median, "full_import_ms": full, **rss}
+    return {"import_ms": median, "full_import_ms": full, **rss,
+            **{f"core_{stage}": value for stage, value in core.items()}}
 
 
 if __name__ == "__main__":
