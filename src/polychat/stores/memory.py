@@ -23,7 +23,15 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def _dump(value: Any) -> str:
+    if value is True or value is False:  # the conversation flags, written for every event
+        return "true" if value else "false"
     return _ENCODER.encode(value)
+
+
+def _load(text: str) -> Any:
+    if text == "false" or text == "true":
+        return text == "true"
+    return json.loads(text)
 
 
 def _utc(when: datetime) -> datetime:
@@ -169,7 +177,7 @@ class MemoryStore(SyncStoreBase):
         """A fresh copy of the conversation state at ``address`` (empty when unknown)."""
         with self._lock:
             fields = self._conversation_unlocked(address, self._clock())
-        return {name: json.loads(text) for name, text in fields.items()}
+        return {name: _load(text) for name, text in fields.items()}
 
     def _conversation_unlocked(self, address: str, now: float) -> dict[str, str]:
         """A copy of the encoded fields at ``address`` (decode them outside the lock)."""
@@ -312,7 +320,7 @@ class MemoryStore(SyncStoreBase):
                 for key in recorded:
                     self._keys.pop(key, None)
                 raise
-        return [None if fields is None else {name: json.loads(text) for name, text in fields.items()}
+        return [None if fields is None else {name: _load(text) for name, text in fields.items()}
                 for fields in found]
 
     async def arecord(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
