@@ -314,7 +314,7 @@ def _aware(value: datetime) -> datetime:
 # -- one message -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Message:
     """What every event of one message shares.
 
@@ -544,7 +544,7 @@ def _parse_interactive(message: _Message) -> list[Event]:
     return [message.unknown(MALFORMED)]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Reply:
     """One interactive reply being parsed."""
 

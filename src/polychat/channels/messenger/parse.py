@@ -273,7 +273,7 @@ def _customer_id(party: dict[str, Any]) -> str | None:
 # -- who and when ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Scope:
     """What every item of one entry shares: the entry's id (the Page) and time."""
 
@@ -281,7 +281,7 @@ class _Scope:
     entry_time: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Item:
     """One item with its parties and time resolved.
 
@@ -538,7 +538,7 @@ def _parse_message(item: _Item, raw: dict[str, Any]) -> list[Event]:
 # -- attachments -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _StickerPart:
     """One attachment that is (a rendering of) a sticker."""
 

@@ -215,7 +215,7 @@ def _timestamp(value: Any) -> datetime | None:
 # -- where a change happens ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Scope:
     """What every item of one change shares: the business side, the entry's time, the contacts."""
 
