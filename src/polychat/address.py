@@ -24,8 +24,6 @@ class Address(PolychatModel):
         '16505551234'
     """
 
-    __trusted__ = True
-
     channel: str
     """Channel name, e.g. ``"whatsapp"``."""
     account: str

@@ -62,8 +62,6 @@ __all__ = [
 class Text(PolychatModel):
     """A plain text message. ``Text("Hello")``."""
 
-    __trusted__ = True
-
     text: str
     """The message text."""
     preview_url: bool = False
@@ -101,8 +99,6 @@ class Media(PolychatModel):
     ref: dict[str, str] | None = Field(default=None, repr=False)
     """Inbound only: what the platform needs to fetch the file (Apple: MMCS owner, signature and
     decryption key). Treat it as a secret."""
-
-    __trusted__ = True
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:

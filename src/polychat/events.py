@@ -58,8 +58,6 @@ def ensure_utc(value: datetime) -> datetime:
 class Event(PolychatModel):
     """Base of every inbound event (use it with ``hub.on(Event)`` to receive everything)."""
 
-    __trusted__ = True
-
     channel: str
     """Name of the channel the event came from."""
     sender: Address
@@ -90,8 +88,6 @@ class ReferralInfo(PolychatModel):
     ``source`` is the platform's own value (WhatsApp ``source_type`` such as ``"ad"``; Messenger
     ``source`` such as ``"ADS"`` or ``"SHORTLINK"``; Apple ``"entry_point"``).
     """
-
-    __trusted__ = True
 
     source: str | None = None
     ref: str | None = None

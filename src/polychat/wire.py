@@ -187,7 +187,6 @@ class WebhookRequest(PolychatModel):
 class WebhookResponse(PolychatModel):
     """What to answer a webhook request with."""
 
-    __trusted__ = True  # built by the hub once per request, from its own constants
 
     status: int = 200
     body: bytes = b""

@@ -123,7 +123,6 @@ from typing import Any, Final, Literal
 from pydantic import ValidationError
 
 from ... import _safejson
-from ..._model import trusting
 from ...address import Address
 from ...content import Audio, Content, File, Image, Text, Video
 from ...errors import MalformedPayload
@@ -425,7 +424,6 @@ def _guarded(parser: Callable[[_Message], list[Event]], message: _Message) -> li
     return events or [message.unknown(MALFORMED)]
 
 
-@trusting
 def parse_message(body: dict[str, Any], headers: Mapping[str, str], *,
                   received_at: datetime | None = None) -> list[Event]:
     """Turn one decoded Apple message body (and its request headers) into events.
@@ -787,7 +785,6 @@ def _interactive_data(decoded: Any) -> dict[str, Any] | None:
     return None
 
 
-@trusting
 def parse_resolved(event: UnknownEvent, decoded: Any) -> list[Event]:
     """The events of an interactive reply that arrived by reference, once it is decoded.
 

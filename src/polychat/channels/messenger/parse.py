@@ -169,7 +169,6 @@ from polychat.events import (
     UnknownEvent,
 )
 
-from ..._model import trusting
 from .._json import account as _account
 from .._json import dict_at as _dict
 from .._json import epoch_time
@@ -381,7 +380,6 @@ def _item_key(item: dict[str, Any]) -> str | None:
 # -- the envelope ----------------------------------------------------------------------------------
 
 
-@trusting
 def parse_payload(payload: dict[str, Any]) -> list[Event]:
     """Turn a decoded Messenger webhook body into events, in envelope order.
 

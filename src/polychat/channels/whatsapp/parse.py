@@ -156,7 +156,6 @@ from polychat.events import (
     UnknownEvent,
 )
 
-from ..._model import trusting
 from .._json import account as _account
 from .._json import dict_at as _dict
 from .._json import epoch_time
@@ -310,7 +309,6 @@ def _malformed(scope: _Scope, raw: Any) -> UnknownEvent:
 # -- the envelope ----------------------------------------------------------------------------------
 
 
-@trusting
 def parse_payload(payload: dict[str, Any]) -> list[Event]:
     """Turn a decoded ``whatsapp_business_account`` webhook body into events, in envelope order.
 
