@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from . import _pacing
-from .base import DEFAULT_STATE_TTL, RECORD_CALLS, Arrival, SyncStoreBase, overrides, unknown_update
+from .base import DEFAULT_STATE_TTL, RECORD_CALLS, Arrival, SyncStoreBase, check_arrivals, overrides
 
 __all__ = ["MemoryStore"]
 
@@ -38,25 +38,17 @@ def _utc(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _encoded(values: dict[str, Any]) -> dict[str, str | None]:
-    """Conversation ``values`` JSON-encoded (None stays None: it deletes the field)."""
-    return {name: None if value is None else _dump(value) for name, value in values.items()}
-
-
 def _touch_args(address: str, when: datetime) -> tuple[str, datetime]:
     return address, _utc(when)
 
 
 def _update_args(address: str, **values: Any) -> tuple[str, dict[str, str | None]]:
-    return address, _encoded(values)
+    """The values JSON-encoded (None stays None: it deletes the field)."""
+    return address, {name: None if value is None else _dump(value) for name, value in values.items()}
 
 
 def _put_args(key: str, value: Any, ttl: float) -> tuple[str, str | None, float]:
     return key, None if value is None else _dump(value), ttl
-
-
-def _unknown(name: str, arrival: Arrival) -> Any:
-    raise unknown_update(name, arrival)
 
 
 def _trim(table: OrderedDict[str, tuple[_V, float]], limit: int, now: float) -> None:
@@ -151,9 +143,7 @@ class MemoryStore(SyncStoreBase):
 
     def touch_user(self, address: str, when: datetime) -> None:
         """Record the customer's activity; an older time never replaces a newer one."""
-        when = _utc(when)
-        with self._lock:
-            self._touch_user_unlocked(address, when, self._clock())
+        self._apply("touch_user", address, when)
 
     def _touch_user_unlocked(self, address: str, when: datetime, now: float) -> None:
         found = self._users.get(address)
@@ -192,11 +182,7 @@ class MemoryStore(SyncStoreBase):
         Raises:
             TypeError: a value cannot be encoded as JSON.
         """
-        if not values:
-            return
-        encoded = _encoded(values)
-        with self._lock:
-            self._update_conversation_unlocked(address, encoded, self._clock())
+        self._apply("update_conversation", address, **values)
 
     def _update_conversation_unlocked(self, address: str, encoded: dict[str, str | None],
                                       now: float) -> None:
@@ -271,9 +257,7 @@ class MemoryStore(SyncStoreBase):
         Raises:
             TypeError: ``value`` cannot be encoded as JSON.
         """
-        text = None if value is None else _dump(value)
-        with self._lock:
-            self._put_unlocked(key, text, ttl, self._clock())
+        self._apply("put", key, value, ttl)
 
     def _put_unlocked(self, key: str, text: str | None, ttl: float, now: float) -> None:
         if text is None:
@@ -283,16 +267,24 @@ class MemoryStore(SyncStoreBase):
         self._cache.move_to_end(key)
         _trim(self._cache, self.max_cached, now)
 
-    # -- batch ---------------------------------------------------------------------------------
+    # -- updates, one or a batch ---------------------------------------------------------------
+
+    def _apply(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """One update (``touch_user``, ``update_conversation``, ``put``) as :meth:`record`
+        applies it: its arguments prepared outside the lock, its helper run under it."""
+        prepare, helper = _UPDATES[name]
+        prepared = prepare(*args, **kwargs)
+        with self._lock:
+            helper(self, *prepared, self._clock())
 
     def record(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
         """The batch method (see :meth:`SyncStoreBase.record`), under one lock acquisition.
 
-        Only a new arrival's values are encoded (under the lock). On an error (an unknown update
-        name, a value that is not JSON) the keys recorded by this call are dropped again before
-        it is raised. A subclass that overrides one of the single methods the batch stands for
-        (``remember``, ``touch_user``…) gets the one-call-at-a-time default instead, so its
-        overrides run.
+        Update names are checked before anything is recorded; only a new arrival's values are
+        encoded (under the lock). On an error (a value that is not JSON) the keys recorded by
+        this call are dropped again before it is raised. A subclass that overrides one of the
+        single methods the batch stands for (``remember``, ``touch_user``…) gets the
+        one-call-at-a-time default instead, so its overrides run.
 
         Raises:
             ValueError: an update names a method other than ``touch_user``,
@@ -301,6 +293,7 @@ class MemoryStore(SyncStoreBase):
         """
         if type(self) is not MemoryStore and overrides(self, MemoryStore, RECORD_CALLS):
             return super().record(arrivals)
+        check_arrivals(arrivals)
         found: list[dict[str, str] | None] = []
         recorded: list[str] = []
         with self._lock:
@@ -312,7 +305,7 @@ class MemoryStore(SyncStoreBase):
                         continue
                     recorded.append(arrival.key)
                     for name, args, kwargs in arrival.updates:
-                        prepare, helper = _BATCH.get(name) or _unknown(name, arrival)
+                        prepare, helper = _UPDATES[name]
                         helper(self, *prepare(*args, **kwargs), now)
                     found.append({} if arrival.state_of is None
                                  else self._conversation_unlocked(arrival.state_of, now))
@@ -330,11 +323,11 @@ class MemoryStore(SyncStoreBase):
         return await super().arecord(arrivals)
 
 
-_BATCH: dict[str, tuple[Callable[..., tuple[Any, ...]], Callable[..., None]]] = {
+_UPDATES: dict[str, tuple[Callable[..., tuple[Any, ...]], Callable[..., None]]] = {
     "touch_user": (_touch_args, MemoryStore._touch_user_unlocked),
     "update_conversation": (_update_args, MemoryStore._update_conversation_unlocked),
     "put": (_put_args, MemoryStore._put_unlocked),
 }
-"""For each update :meth:`MemoryStore.record` applies: a function with the method's signature
-giving its arguments ready for the ``_unlocked`` helper (values encoded, times in UTC), and
-that helper."""
+"""For each update the store applies, alone or in :meth:`MemoryStore.record`: a function with
+the method's signature giving its arguments ready for the ``_unlocked`` helper (values encoded,
+times in UTC), and that helper."""
