@@ -291,7 +291,7 @@ class MemoryStore(SyncStoreBase):
                 ``update_conversation`` and ``put``.
             TypeError: a value cannot be encoded as JSON.
         """
-        if type(self) is not MemoryStore and overrides(self, MemoryStore, RECORD_CALLS):
+        if overrides(self, MemoryStore, RECORD_CALLS):
             return super().record(arrivals)
         check_arrivals(arrivals)
         found: list[dict[str, str] | None] = []
@@ -315,12 +315,6 @@ class MemoryStore(SyncStoreBase):
                 raise
         return [None if fields is None else {name: _load(text) for name, text in fields.items()}
                 for fields in found]
-
-    async def arecord(self, arrivals: Sequence[Arrival]) -> list[dict[str, Any] | None]:
-        """Calls :meth:`record` (see :meth:`SyncStoreBase.arecord` for subclasses)."""
-        if type(self) is MemoryStore:
-            return self.record(arrivals)
-        return await super().arecord(arrivals)
 
 
 _UPDATES: dict[str, tuple[Callable[..., tuple[Any, ...]], Callable[..., None]]] = {
