@@ -20,6 +20,13 @@ if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a child interpreter that imports the same polychat (``SRC``)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
+    return env
+
+
 @dataclass(frozen=True)
 class Timing:
     """Seconds per round of several timed rounds (the first, warm-up, rounds are not in it)."""

@@ -20,7 +20,6 @@ Run: ``python bench/footprint.py``.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -77,18 +76,12 @@ print(json.dumps(out))
 """
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(_common.SRC), env.get("PYTHONPATH", "")])
-    return env
-
-
 def import_times(code: str = _IMPORT, samples: int = SAMPLES) -> list[float]:
     """Seconds the import in ``code`` takes in each of ``samples`` fresh interpreters."""
     out = []
     for _ in range(samples):
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              check=True, env=_env())
+                              check=True, env=_common.child_env())
         out.append(float(done.stdout))
     return out
 
@@ -102,7 +95,7 @@ def memory(*, core_install: bool = False) -> dict[str, float]:
     if core_install:
         code = _CORE_INSTALL + code
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env=_env())
+                          env=_common.child_env())
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 

@@ -19,7 +19,6 @@ which do not depend on it).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -58,13 +57,11 @@ _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 def count(platform: str, n: int, bodies: int, receiver: str, run: bool) -> int:
     """Instructions valgrind counts for one child interpreter."""
     code = f"BENCH = {str(_common.BENCH)!r}\n" + _CHILD
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(_common.SRC), env.get("PYTHONPATH", "")])
     done = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
          sys.executable, "-c", code, platform, str(n), str(bodies), receiver,
          "run" if run else "prepare"],
-        capture_output=True, text=True, env=env, check=True)
+        capture_output=True, text=True, env=_common.child_env(), check=True)
     found = _REFS.search(done.stderr)
     if found is None:
         raise RuntimeError(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
